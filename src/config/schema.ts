@@ -1,0 +1,143 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** One problem found in a config: a JSON pointer (or env var name) and what is wrong there. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback });
+const NonEmpty = Type.String({ minLength: 1 });
+/** SIP user part / dialable number: no spaces, no '@' or ':'. */
+const sipUser = (fallback?: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9_.+*#-]+$',
+    ...(fallback === undefined ? {} : { default: fallback }),
+  });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const strict = { additionalProperties: false } as const;
+
+const RegistrationSchema = Type.Object(
+  {
+    minExpires: Type.Integer({ minimum: 1, default: 60 }),
+    maxExpires: Type.Integer({ minimum: 1, default: 3600 }),
+    defaultExpires: Type.Integer({ minimum: 1, default: 600 }),
+  },
+  { ...strict, default: {} },
+);
+
+const SipSchema = Type.Object(
+  {
+    /** Digest realm and SIP domain. */
+    realm: NonEmpty,
+    userAgent: Type.String({ minLength: 1, default: 'hotline/0.1' }),
+    /** UDP and TCP listen port. */
+    port: Port(5060),
+    /** SIP over WebSocket listen port. */
+    wsPort: Port(8088),
+    /** Bind address. */
+    host: Type.String({ minLength: 1, default: '0.0.0.0' }),
+    /** Address put in Via / Contact. */
+    publicHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    registration: RegistrationSchema,
+  },
+  { ...strict, default: {} },
+);
+
+const AnswerNumberSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    number: sipUser('answer'),
+  },
+  { ...strict, default: {} },
+);
+
+const NumbersSchema = Type.Object(
+  {
+    hotline: sipUser('100'),
+    /** Test number that answers without media (sipp scenarios, benchmark). Off by default. */
+    answer: AnswerNumberSchema,
+  },
+  { ...strict, default: {} },
+);
+
+const AgentSchema = Type.Object(
+  {
+    id: sipUser(),
+    name: NonEmpty,
+    password: NonEmpty,
+  },
+  strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    sip: SipSchema,
+    http: Type.Object({ port: Port(8080) }, { ...strict, default: {} }),
+    redis: Type.Object(
+      {
+        url: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+        prefix: Type.String({ default: 'hl:' }),
+      },
+      { ...strict, default: {} },
+    ),
+    database: Type.Object(
+      { url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })) },
+      { ...strict, default: {} },
+    ),
+    dataDir: Type.String({ minLength: 1, default: './data' }),
+    log: Type.Object(
+      { level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }) },
+      { ...strict, default: {} },
+    ),
+    numbers: NumbersSchema,
+    agents: Type.Array(AgentSchema, { default: [] }),
+  },
+  strict,
+);
+
+/** The validated config, with every default applied. */
+export type Config = Static<typeof ConfigSchema>;
+export type AgentConfig = Config['agents'][number];
+
+/** Rules a JSON schema cannot express. Call only on a value that passed the schema. */
+export function checkConfigRules(config: Config): ConfigIssue[] {
+  return [...checkAgents(config), ...checkRegistration(config)];
+}
+
+function checkAgents(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const firstIndex = new Map<string, number>();
+  const reserved = new Map<string, string>([[config.numbers.hotline, '/numbers/hotline']]);
+  if (config.numbers.answer.enabled) reserved.set(config.numbers.answer.number, '/numbers/answer/number');
+
+  config.agents.forEach((agent, index) => {
+    const path = `/agents/${index}/id`;
+    const earlier = firstIndex.get(agent.id);
+    if (earlier !== undefined) {
+      issues.push({ path, message: `duplicate agent id "${agent.id}" (already used at /agents/${earlier}/id)` });
+    } else {
+      firstIndex.set(agent.id, index);
+    }
+    const clash = reserved.get(agent.id);
+    if (clash !== undefined) issues.push({ path, message: `agent id "${agent.id}" is already the number at ${clash}` });
+  });
+  return issues;
+}
+
+function checkRegistration(config: Config): ConfigIssue[] {
+  const { minExpires, maxExpires, defaultExpires } = config.sip.registration;
+  const path = '/sip/registration';
+  if (minExpires > maxExpires) {
+    return [{ path, message: `minExpires (${minExpires}) must not exceed maxExpires (${maxExpires})` }];
+  }
+  if (defaultExpires < minExpires || defaultExpires > maxExpires) {
+    return [{ path, message: `defaultExpires (${defaultExpires}) must lie between minExpires and maxExpires` }];
+  }
+  return [];
+}
