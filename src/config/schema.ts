@@ -45,6 +45,21 @@ const SipSchema = Type.Object(
     /** Address put in Via / Contact. */
     publicHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
     registration: RegistrationSchema,
+    auth: Type.Object(
+      {
+        /**
+         * Digest algorithms offered, one challenge each, in this order. RFC 8760 puts the
+         * preferred first; phones that read only the first challenge (sipp 3.6, many
+         * older desk phones) need MD5 first.
+         */
+        algorithms: Type.Array(Type.Union([Type.Literal('SHA-256'), Type.Literal('MD5')]), {
+          minItems: 1,
+          uniqueItems: true,
+          default: ['SHA-256', 'MD5'],
+        }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   { ...strict, default: {} },
 );

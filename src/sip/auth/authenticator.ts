@@ -70,7 +70,9 @@ export class DigestAuthenticator {
   constructor(private readonly o: DigestAuthenticatorOptions) {
     this.realm = o.realm;
     const wanted = o.algorithms ?? ['SHA-256', 'MD5'];
-    this.algorithms = DIGEST_ALGORITHMS.filter((a) => wanted.includes(a));
+    // Challenge order is the operator's: RFC 8760 wants the preferred one first, but many
+    // phones (and sipp 3.6) read only the first challenge and speak only MD5.
+    this.algorithms = wanted.filter((a, i) => DIGEST_ALGORITHMS.includes(a) && wanted.indexOf(a) === i);
     if (this.algorithms.length === 0) throw new RangeError('at least one digest algorithm is required');
     this.qop = o.qop ?? ['auth'];
     this.allowNoQop = o.allowNoQop ?? true;

@@ -1,0 +1,40 @@
+/**
+ * Where an incoming call goes, by the number dialed (Request-URI user):
+ *  - the answer test number (when enabled): answered without media, for sipp and the benchmark;
+ *  - an agent id: rung on every phone that agent registered (agent-to-agent call);
+ *  - the hotline: not in service until the media layer and IVR land (issue 4);
+ *  - anything else: 404.
+ */
+import type { Logger } from 'pino';
+import type { IncomingCall } from '../sip/ua/incoming-call.js';
+import { inactiveAnswer } from '../media/sdp-basic.js';
+import { connectToAgent, type DirectCallDeps } from './direct-call.js';
+
+export interface CallRouterConfig {
+  hotline: string;
+  answerNumber?: string;
+  agentIds: ReadonlySet<string>;
+  publicHost: string;
+}
+
+export function createCallRouter(config: CallRouterConfig, deps: DirectCallDeps, logger?: Logger): (call: IncomingCall) => void {
+  return (call) => {
+    const dialed = call.dialed;
+    if (config.answerNumber !== undefined && dialed === config.answerNumber) {
+      call.answer(inactiveAnswer(call.remoteSdp, config.publicHost)).catch(() => undefined);
+      return;
+    }
+    if (dialed !== undefined && config.agentIds.has(dialed)) {
+      connectToAgent(deps, call, dialed).catch((err: unknown) => {
+        logger?.error({ err, callId: call.request.callId }, 'agent call failed');
+        call.reject(500);
+      });
+      return;
+    }
+    if (dialed === config.hotline) {
+      call.reject(480, 'Temporarily Unavailable (hotline needs the media layer)');
+      return;
+    }
+    call.reject(404, 'Not Found');
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Start the real server in-process for an integration test: test config,
+ * free ports, a Redis key prefix of its own (cleaned up on stop), short
+ * timers when asked.
+ */
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/app.js';
+import type { Config } from '../../src/config/schema.js';
+
+export interface TestServer {
+  server: RunningServer;
+  config: Config;
+  sipPort: number;
+  wsPort: number;
+  httpPort: number;
+  prefix: string;
+  agentPassword(id: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(opts: StartOptions & { env?: Record<string, string>; file?: string } = {}): Promise<TestServer> {
+  const prefix = `test:${randomUUID()}:`;
+  const config = loadConfig({
+    file: opts.file ?? 'config/test.yaml',
+    env: {
+      SIP_PORT: '0',
+      SIP_WS_PORT: '0',
+      HTTP_PORT: '0',
+      SIP_HOST: '127.0.0.1',
+      SIP_PUBLIC_HOST: '127.0.0.1',
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...opts.env,
+    },
+  });
+  const logger = createLogger(config.log.level);
+  const server = await startServer(config, logger, opts);
+  const address = server.http.server.address();
+  const httpPort = address !== null && typeof address === 'object' ? address.port : 0;
+  return {
+    server,
+    config,
+    sipPort: server.sip.port('UDP'),
+    wsPort: server.sip.port('WS'),
+    httpPort,
+    prefix,
+    agentPassword: (id) => config.agents.find((a) => a.id === id)?.password ?? '',
+    async stop() {
+      const keys = await server.redis.keys(`${prefix}*`).catch(() => [] as string[]);
+      if (keys.length > 0) await server.redis.del(...keys).catch(() => 0);
+      await server.stop();
+    },
+  };
+}
