@@ -1,5 +1,4 @@
-import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import type { LogLevel } from './config/schema.js';
+import { pino, type DestinationStream, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
@@ -11,7 +10,7 @@ export interface LoggerOptions {
 }
 
 /** A pino logger writing one JSON object per line (stdout unless told otherwise). */
-export function createLogger(level: LogLevel | (string & {}), options: LoggerOptions = {}): Logger {
+export function createLogger(level: LevelWithSilent, options: LoggerOptions = {}): Logger {
   const pinoOptions = { level, ...(options.name === undefined ? {} : { name: options.name }) };
   return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
 }

@@ -18,7 +18,9 @@ export interface CreateRedisOptions {
  *   We keep the offline queue because turning it off makes every command sent before "ready" fail,
  *   which would force every module to await readiness first.
  * - `connectTimeout: 2000`: an unreachable (blackholed) host fails in 2 s, not the default 10 s.
- * - The client keeps reconnecting in the background (backoff capped at 2 s), so Redis coming back heals it.
+ * - `commandTimeout: 2000`: a command with no reply in 2 s rejects (a hung Redis, not a dead one).
+ * - The client keeps reconnecting in the background with backoff capped at 1 s, so a queued command waits
+ *   at most about 1 s plus connect time, and Redis coming back heals the client.
  */
 export function createRedis(url: string, options: CreateRedisOptions = {}): Redis {
   const redis = new Redis(url, {
@@ -26,7 +28,9 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    // A Redis that accepts the connection and then hangs must not hang a REGISTER or a call.
+    commandTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
   let lastError: string | undefined;
   redis.on('error', (err: Error) => {

@@ -1,0 +1,26 @@
+# Entry points for developers and CI. Every target that runs code first makes sure
+# Debian packages, npm deps and the build are in place (scripts/setup.sh is quiet when they are).
+.PHONY: setup build run test bench clean ensure-redis
+
+setup:
+	@bash scripts/setup.sh
+
+build:
+	@npm run build --silent
+
+ensure-redis:
+	@bash scripts/ensure-redis.sh
+
+run: setup ensure-redis
+	npm start
+
+test: setup ensure-redis
+	npm run lint
+	npm run typecheck:all
+	npx vitest run
+
+bench: setup ensure-redis
+	npm run bench:sip
+
+clean:
+	rm -rf dist coverage

@@ -1,0 +1,43 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../log.js';
+import { registerErrorHandlers } from './errors.js';
+
+/** Named readiness checks, e.g. `{ redis: true, sip: false }`. */
+export type HealthChecks = Record<string, boolean>;
+
+export interface HttpServerDeps {
+  logger: Logger;
+  health: () => Promise<HealthChecks>;
+}
+
+export interface HealthBody {
+  status: 'ok' | 'unavailable';
+  checks: HealthChecks;
+}
+
+/** The HTTP server: `GET /health` plus coded errors. Later features register their routes as plugins. */
+export function buildHttpServer({ logger, health }: HttpServerDeps): FastifyInstance {
+  // Widen to fastify's logger interface so the instance is a plain FastifyInstance that plugins can type against.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({ loggerInstance });
+  registerErrorHandlers(app);
+
+  app.get('/health', async (request, reply) => {
+    const checks = await runChecks(health, request.log);
+    const ok = Object.values(checks).every(Boolean);
+    const body: HealthBody = { status: ok ? 'ok' : 'unavailable', checks };
+    return reply.code(ok ? 200 : 503).send(body);
+  });
+
+  return app;
+}
+
+/** A check function that throws counts as unhealthy rather than as a 500. */
+async function runChecks(health: () => Promise<HealthChecks>, log: FastifyBaseLogger): Promise<HealthChecks> {
+  try {
+    return await health();
+  } catch (err) {
+    log.error({ err }, 'health check threw');
+    return { health: false };
+  }
+}
