@@ -17,7 +17,8 @@ import {
   type DigestQop,
 } from '../../src/sip/auth/digest.js';
 import { NonceManager } from '../../src/sip/auth/nonce.js';
-import { ReplayGuard, replayScriptCandidates } from '../../src/sip/auth/replay.js';
+import { ReplayGuard } from '../../src/sip/auth/replay.js';
+import { luaScriptCandidates } from '../../src/store/lua.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const REALM = 'hotline.test';
@@ -291,7 +292,7 @@ describe('Redis-backed pieces', () => {
     });
 
     it('finds replay.lua under src/ when running from dist/', () => {
-      const urls = replayScriptCandidates('file:///repo/dist/src/sip/auth/replay.js').map((u) => u.href);
+      const urls = luaScriptCandidates('replay.lua', 'file:///repo/dist/src/sip/auth/replay.js').map((u) => u.href);
       expect(urls).toEqual(['file:///repo/dist/src/sip/auth/replay.lua', 'file:///repo/src/sip/auth/replay.lua']);
     });
   });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { loadLuaScript } from '../../store/lua.js';
 import type { Redis } from 'ioredis';
 
 const COMMAND = 'hotlineDigestReplayAccept';
@@ -7,29 +7,6 @@ const MAX_NC = 0xffffffff;
 type WithReplayCommand = Redis & {
   [COMMAND](key: string, nc: number, ttlMs: number): Promise<number>;
 };
-
-/**
- * Where replay.lua may live: next to this module (src/ under vitest/tsx) or,
- * since tsc does not copy .lua files, at the same path under the repo's src/.
- */
-export function replayScriptCandidates(moduleUrl: string = import.meta.url): URL[] {
-  const beside = new URL('./replay.lua', moduleUrl);
-  const inSrc = new URL(beside.href.replace('/dist/src/', '/src/'));
-  return inSrc.href === beside.href ? [beside] : [beside, inSrc];
-}
-
-let cachedScript: string | undefined;
-
-export function loadReplayScript(): string {
-  if (cachedScript !== undefined) return cachedScript;
-  const candidates = replayScriptCandidates();
-  const found = candidates.find((url) => existsSync(url));
-  if (found === undefined) {
-    throw new Error(`replay.lua not found; looked in ${candidates.map((u) => u.pathname).join(', ')}`);
-  }
-  cachedScript = readFileSync(found, 'utf8');
-  return cachedScript;
-}
 
 export interface ReplayGuardOptions {
   /** Key lifetime when accept() is not given one. Default 300 000 (the default nonce lifetime). */
@@ -47,7 +24,7 @@ export class ReplayGuard {
     options: ReplayGuardOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 300_000;
-    redis.defineCommand(COMMAND, { lua: loadReplayScript(), numberOfKeys: 1 });
+    redis.defineCommand(COMMAND, { lua: loadLuaScript('replay.lua', import.meta.url), numberOfKeys: 1 });
     this.redis = redis as WithReplayCommand;
   }
 

@@ -1,0 +1,9 @@
+export { Registrar, type RegistrarOptions } from './registrar.js';
+export {
+  RegistrarError,
+  type Binding,
+  type ExpiresPolicy,
+  type RegistrarErrorCode,
+  type RegistrarEvents,
+  type UnregisterReason,
+} from './types.js';
