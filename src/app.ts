@@ -34,6 +34,8 @@ export interface StartOptions {
   timers?: { T1?: number; T2?: number; T4?: number };
   ringTimeoutMs?: number;
   drainMs?: number;
+  /** TCP: close a connection holding an incomplete message this long (ms); tests shorten it. */
+  tcpIncompleteTimeoutMs?: number;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     userAgent: config.sip.userAgent,
     logger,
     timers: opts.timers,
+    tcpIncompleteTimeoutMs: opts.tcpIncompleteTimeoutMs,
     handlers: {
       onInvite: (call) => route(call),
       onRegister: (req, source) => registrar.handle(req, source),

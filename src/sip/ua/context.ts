@@ -43,7 +43,7 @@ export interface UaContext {
   /** Send a request in a new client transaction; resolves with the final response or failure. */
   request(req: SipRequest, dest: Destination, onProvisional?: (res: SipResponse) => void): Promise<RequestResult>;
   /** Start an INVITE client transaction with raw handlers (the OutgoingCall drives it). */
-  invite(req: SipRequest, dest: Destination, handlers: ClientTxnHandlers): { cancelable: boolean };
+  invite(req: SipRequest, dest: Destination, handlers: ClientTxnHandlers): { abort(): void };
   /** Send outside any transaction (ACK for 2xx, 2xx retransmissions). */
   sendStateless(message: SipRequest | SipResponse, dest: Destination): void;
   /** Dialog table upkeep. */

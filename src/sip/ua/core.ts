@@ -47,6 +47,8 @@ export class UserAgentCore implements UaContext {
   readonly logger: Logger | undefined;
   private readonly dialogs = new Map<string, Session>();
   private readonly pending = new Map<ServerTransaction, IncomingCall>();
+  /** INVITEs being handled, by Call-ID, From-tag and CSeq (merged-request detection, §8.2.2.2). */
+  private readonly inviteKeys = new Set<string>();
   private accepting = true;
 
   constructor(private readonly opts: UaCoreOptions) {
@@ -79,7 +81,7 @@ export class UserAgentCore implements UaContext {
   /** Hang up every established session and reject every unanswered one. */
   async endAll(): Promise<void> {
     for (const call of this.pending.values()) call.reject(503, 'Service Unavailable (shutting down)');
-    const byes = [...new Set(this.dialogs.values())].map((s) => (s.state === 'established' ? s.bye('shutdown') : undefined));
+    const byes = [...new Set(this.dialogs.values())].filter((s) => s.state === 'established').map((s) => s.bye('shutdown'));
     await Promise.allSettled(byes);
   }
 
@@ -122,9 +124,8 @@ export class UserAgentCore implements UaContext {
     });
   }
 
-  invite(req: SipRequest, dest: Destination, handlers: ClientTxnHandlers): { cancelable: boolean } {
-    this.transactions.createClientTransaction(req, dest, handlers);
-    return { cancelable: true };
+  invite(req: SipRequest, dest: Destination, handlers: ClientTxnHandlers): { abort(): void } {
+    return this.transactions.createClientTransaction(req, dest, handlers);
   }
 
   sendStateless(message: SipRequest | SipResponse, dest: Destination): void {
@@ -237,9 +238,21 @@ export class UserAgentCore implements UaContext {
       txn.respond(createResponse(req, 400, 'Bad Request (Contact required)'));
       return;
     }
+    // §8.2.2.2: the same INVITE again (a fork that looped back, or a retransmission
+    // arriving after its transaction ended) must not become a second call
+    const key = `${req.callId}\u0000${req.fromTag ?? ''}\u0000${req.cseq?.seq ?? 0}`;
+    if (this.inviteKeys.has(key)) {
+      txn.respond(createResponse(req, 482));
+      return;
+    }
+    this.inviteKeys.add(key);
     const call = new IncomingCall(this, req, source, txn);
     this.pending.set(txn, call);
-    call.on('ended', () => this.pending.delete(txn));
+    call.on('ended', () => {
+      this.pending.delete(txn);
+      // keep the key a while: late retransmissions of this INVITE are still duplicates
+      setTimeout(() => this.inviteKeys.delete(key), 64 * this.timers.T1).unref();
+    });
     call.on('established', () => this.pending.delete(txn));
     txn.user = {
       onTransportError: () => call.handleTransportError(),
@@ -259,14 +272,14 @@ export class UserAgentCore implements UaContext {
   }
 
   private onRegister(req: SipRequest, txn: ServerTransaction, source: Destination): void {
-    const handler = this.opts.handlers.onRegister;
-    if (handler === undefined) {
+    const handlers = this.opts.handlers;
+    if (handlers.onRegister === undefined) {
       const res = createResponse(req, 405);
       res.append('allow', ALLOW);
       txn.respond(res);
       return;
     }
-    handler(req, source).then(
+    handlers.onRegister(req, source).then(
       (res) => txn.respond(res),
       (err: unknown) => {
         this.logger?.error({ err, callId: req.callId }, 'registrar failed');

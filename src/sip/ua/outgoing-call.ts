@@ -82,10 +82,12 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
   }
 
   private current: SipRequest | undefined;
+  private transaction: { abort(): void } | undefined;
+  private cancelTimer: NodeJS.Timeout | undefined;
 
   private send(req: SipRequest): void {
     this.current = req;
-    this.ctx.invite(req, this.destinationHop, {
+    this.transaction = this.ctx.invite(req, this.destinationHop, {
       onResponse: (res) => this.onResponse(req, res),
       onTimeout: () => this.finish('timeout', { status: 408 }),
       onTransportError: () => this.finish('transport-error', { status: 503 }),
@@ -109,6 +111,16 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
     for (const name of ['from', 'to', 'call-id', 'route'] as const) for (const v of invite.getAll(name)) cancel.append(name, v);
     cancel.append('cseq', `${invite.cseq?.seq ?? 1} CANCEL`);
     void this.ctx.request(cancel, this.destinationHop);
+    // §9.1: no final response 64·T1 after the CANCEL → give up on the INVITE transaction
+    this.cancelTimer = setTimeout(() => {
+      this.transaction?.abort();
+      this.finish('cancelled', { status: 487 });
+    }, 64 * this.ctx.timers.T1);
+  }
+
+  protected override cleanup(): void {
+    if (this.cancelTimer) clearTimeout(this.cancelTimer);
+    this.cancelTimer = undefined;
   }
 
   private onResponse(req: SipRequest, res: SipResponse): void {
