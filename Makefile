@@ -17,7 +17,7 @@ run: setup ensure-redis
 test: setup ensure-redis
 	npm run lint
 	npm run typecheck:all
-	npx vitest run
+	bash scripts/run-tests.sh
 
 bench: setup ensure-redis
 	npm run bench:sip

@@ -46,6 +46,8 @@ export class UserAgentCore implements UaContext {
   readonly timers: UaTimers;
   readonly logger: Logger | undefined;
   private readonly dialogs = new Map<string, Session>();
+  /** Every session not yet ended, with or without a dialog. */
+  private readonly live = new Set<Session>();
   private readonly pending = new Map<ServerTransaction, IncomingCall>();
   /** INVITEs being handled, by Call-ID, From-tag and CSeq (merged-request detection, §8.2.2.2). */
   private readonly inviteKeys = new Set<string>();
@@ -69,8 +71,9 @@ export class UserAgentCore implements UaContext {
     else if (message instanceof SipResponse) this.transactions.receiveResponse(message, source);
   }
 
+  /** Sessions not yet ended (calls ringing, up, or being torn down). */
   get sessionCount(): number {
-    return this.dialogs.size;
+    return this.live.size;
   }
 
   /** Stop taking new calls (INVITE → 503); in-dialog traffic goes on. */
@@ -78,16 +81,21 @@ export class UserAgentCore implements UaContext {
     this.accepting = false;
   }
 
-  /** Hang up every established session and reject every unanswered one. */
+  /** End every session: unanswered calls get 503, answered ones BYE, our own unanswered ones CANCEL. */
   async endAll(): Promise<void> {
-    for (const call of this.pending.values()) call.reject(503, 'Service Unavailable (shutting down)');
-    const byes = [...new Set(this.dialogs.values())].filter((s) => s.state === 'established').map((s) => s.bye('shutdown'));
-    await Promise.allSettled(byes);
+    await Promise.allSettled([...this.live].map((s) => s.terminate('shutdown')));
   }
 
   /** Place a call. */
   call(opts: OutgoingCallOptions): OutgoingCall {
-    return new OutgoingCall(this, opts).start();
+    const call = new OutgoingCall(this, opts);
+    this.track(call);
+    return call.start();
+  }
+
+  private track(session: Session): void {
+    this.live.add(session);
+    session.on('ended', () => this.live.delete(session));
   }
 
   // ── UaContext ────────────────────────────────────────────────────────────
@@ -247,6 +255,7 @@ export class UserAgentCore implements UaContext {
     }
     this.inviteKeys.add(key);
     const call = new IncomingCall(this, req, source, txn);
+    this.track(call);
     this.pending.set(txn, call);
     call.on('ended', () => {
       this.pending.delete(txn);
@@ -258,7 +267,14 @@ export class UserAgentCore implements UaContext {
       onTransportError: () => call.handleTransportError(),
       onTimeout: () => call.handleTransportError(),
     };
-    this.opts.handlers.onInvite(call);
+    try {
+      this.opts.handlers.onInvite(call);
+    } catch (err) {
+      // answer 500 through the call itself, so it ends and leaves no session,
+      // dialog or merged-request key behind (a no-op if the handler had answered)
+      this.logger?.error({ err, callId: req.callId }, 'INVITE handler failed');
+      call.reject(500);
+    }
   }
 
   private onCancel(req: SipRequest, txn: ServerTransaction): void {

@@ -13,7 +13,7 @@ import type { SipRequest } from '../message/message.js';
 import { createResponse, randomToken } from '../message/build.js';
 import type { NameAddr } from '../message/headers.js';
 import { Dialog } from '../dialog/dialog.js';
-import { Session, type SessionEvents } from './session.js';
+import { Session, type EndReason, type SessionEvents } from './session.js';
 import type { ServerTxn, UaContext } from './context.js';
 import { isReliable, type Destination } from '../transport/types.js';
 
@@ -134,6 +134,20 @@ export class IncomingCall extends Session<IncomingCallEvents> {
     this.finalSent = true;
     this.txn.respond(this.build(status, opts, reason));
     this.finish('rejected', { status });
+  }
+
+  async terminate(reason: EndReason): Promise<void> {
+    if (this.state === 'established') {
+      await this.bye(reason);
+    } else if (this.state === 'setup' && !this.finalSent) {
+      this.reject(reason === 'shutdown' ? 503 : 480);
+    } else if (this.state === 'setup') {
+      // answered, ACK not yet in: hang up all the same
+      this.stopTimers();
+      const bye = this.requestInDialog('BYE');
+      this.finish(reason);
+      await bye;
+    }
   }
 
   /** The core matched a CANCEL to this INVITE (§9.2). */

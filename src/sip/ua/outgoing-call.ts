@@ -14,7 +14,7 @@ import { newBranch, randomToken } from '../message/build.js';
 import { formatNameAddr, type NameAddr } from '../message/headers.js';
 import { formatUri, type SipUri } from '../message/uri.js';
 import { Dialog } from '../dialog/dialog.js';
-import { Session, type SessionEvents } from './session.js';
+import { Session, type EndReason, type SessionEvents } from './session.js';
 import type { UaContext } from './context.js';
 import { isReliable, type Destination } from '../transport/types.js';
 import { digestAuthorization } from './client-auth.js';
@@ -44,6 +44,7 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
   readonly destinationHop: Destination;
   private provisionalSeen = false;
   private cancelRequested = false;
+  private cancelSent = false;
   private authTried = false;
   private readonly contact: string;
 
@@ -94,6 +95,11 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
     });
   }
 
+  async terminate(reason: EndReason): Promise<void> {
+    if (this.state === 'established') await this.bye(reason);
+    else if (this.state === 'setup') this.cancel();
+  }
+
   /** Give up before answer (ring timeout, caller hung up). */
   cancel(): void {
     if (this.state !== 'setup' || this.cancelRequested) return;
@@ -103,7 +109,9 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
 
   private sendCancel(): void {
     const invite = this.current;
-    if (invite === undefined) return;
+    // one CANCEL (and one give-up timer) however many provisionals follow
+    if (invite === undefined || this.cancelSent) return;
+    this.cancelSent = true;
     // §9.1: same Request-URI, Call-ID, To, From, CSeq number and top Via as the INVITE
     const cancel = new SipRequest('CANCEL', invite.uriText);
     cancel.append('via', invite.getAll('via')[0] ?? '');
@@ -137,7 +145,8 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
       this.on2xx(req, res);
       return;
     }
-    if ((res.status === 401 || res.status === 407) && !this.authTried && this.opts.credentials !== undefined) {
+    // a cancelled call is not placed again with credentials
+    if ((res.status === 401 || res.status === 407) && !this.authTried && !this.cancelRequested && this.opts.credentials !== undefined) {
       const retry = this.withCredentials(req, res);
       if (retry !== undefined) {
         this.authTried = true;

@@ -98,6 +98,12 @@ export abstract class Session<E extends SessionEvents = SessionEvents> extends T
   /** Timers of the subclass. */
   protected cleanup(): void {}
 
+  /**
+   * End the session whatever its state (hang up, cancel or reject as fits):
+   * what an operator's "drop this call" or a shutdown needs.
+   */
+  abstract terminate(reason: EndReason): Promise<void>;
+
   /** Hang up an established call with BYE (§15.1.1). Resolves when the BYE got its answer or timed out. */
   async bye(reason: EndReason = 'local-bye'): Promise<RequestResult | undefined> {
     if (this.state !== 'established' || this.dialog === undefined) return undefined;
