@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SipResponse, type SipRequest } from './message.js';
-import { BRANCH_COOKIE } from './headers.js';
+import { BRANCH_COOKIE, parseNameAddr } from './headers.js';
 
 export const REASONS: Record<number, string> = {
   100: 'Trying',
@@ -62,7 +62,10 @@ export function createResponse(req: SipRequest, status: number, reason?: string,
   for (const h of req.headers) {
     if (h.name === 'via' || h.name === 'from' || h.name === 'call-id' || h.name === 'cseq') res.headers.push({ ...h });
     else if (h.name === 'to') {
-      const needsTag = toTag !== undefined && status > 100 && !/;\s*tag\s*=/i.test(h.value);
+      // look for a tag header parameter, not ';tag=' inside a quoted display name or the URI
+      const to = toTag !== undefined && status > 100 ? parseNameAddr(h.value) : undefined;
+      const hasTag = to !== undefined ? to.params.has('tag') : /;\s*tag\s*=/i.test(h.value);
+      const needsTag = toTag !== undefined && status > 100 && !hasTag;
       res.headers.push({ name: 'to', value: needsTag ? `${h.value};tag=${toTag}` : h.value });
     } else if (h.name === 'record-route' && status >= 101 && status < 300) res.headers.push({ ...h });
   }

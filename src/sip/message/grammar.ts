@@ -15,6 +15,18 @@ export function isWs(c: string | undefined): boolean {
 }
 
 /**
+ * Trim LWS (SP, HTAB, CR, LF) from both ends. Unlike String.prototype.trim it
+ * keeps other Unicode spaces (NBSP, BOM, U+2028…), which are data in SIP.
+ */
+export function trimLws(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isWs(s[start])) start++;
+  while (end > start && isWs(s[end - 1])) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+/**
  * Split a header value on `sep` where it is not inside a quoted string or
  * `<...>`. Empty elements are kept (as '') so callers can refuse them.
  */

@@ -40,7 +40,7 @@ const CANONICAL: Record<string, string> = {
 /** Lower-case long form of a header name as found on the wire. */
 export function normalizeHeaderName(raw: string): string {
   const lower = raw.toLowerCase();
-  if (lower.length === 1) return COMPACT[lower] ?? lower;
+  if (lower.length === 1 && Object.hasOwn(COMPACT, lower)) return COMPACT[lower]!;
   return lower;
 }
 
@@ -48,8 +48,8 @@ const canonicalCache = new Map<string, string>();
 
 /** The spelling we put on the wire for a normalised name ("call-id" → "Call-ID"). */
 export function canonicalHeaderName(name: string): string {
-  const fixed = CANONICAL[name];
-  if (fixed !== undefined) return fixed;
+  // own properties only: a header named "constructor" or "__proto__" must not hit Object.prototype
+  if (Object.hasOwn(CANONICAL, name)) return CANONICAL[name]!;
   let cached = canonicalCache.get(name);
   if (cached === undefined) {
     cached = name

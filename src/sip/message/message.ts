@@ -39,7 +39,8 @@ export abstract class SipMessage {
     const split = LIST_HEADERS.has(n);
     for (const h of this.headers) {
       if (h.name !== n) continue;
-      if (split && h.value.includes(',')) out.push(...splitOutside(h.value, ','));
+      // a loop, not push(...parts): a huge list would overflow the call stack
+      if (split && h.value.includes(',')) for (const part of splitOutside(h.value, ',')) out.push(part);
       else out.push(h.value);
     }
     return out;

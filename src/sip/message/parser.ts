@@ -7,7 +7,7 @@
  */
 import { SipMessage, SipRequest, SipResponse, type Header } from './message.js';
 import { normalizeHeaderName } from './header-names.js';
-import { isToken } from './grammar.js';
+import { isToken, trimLws } from './grammar.js';
 
 export type ParseErrorCode =
   | 'SIP_BAD_START_LINE'
@@ -75,7 +75,7 @@ function parseHead(text: string): HeadResult {
   let message: SipMessage;
   if (startLine.startsWith('SIP/')) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
-    const m = /^SIP\/(\d+\.\d+) (\d{3}) (.*)$/.exec(startLine);
+    const m = /^SIP\/(\d+\.\d+) (\d{3}) (.*)$/s.exec(startLine);
     if (m === null) return { ok: false, code: 'SIP_BAD_START_LINE', reason: 'Malformed Status-Line' };
     if (m[1] !== '2.0') return { ok: false, code: 'SIP_BAD_VERSION', reason: 'Unsupported SIP version' };
     const status = Number(m[2]);
@@ -99,7 +99,7 @@ function parseHead(text: string): HeadResult {
   if (headers === undefined) return { ok: false, code: 'SIP_BAD_HEADER', reason: 'Malformed header line' };
   message.headers = headers;
   const head: Head = { message };
-  const lengths = headers.filter((h) => h.name === 'content-length').map((h) => h.value.trim());
+  const lengths = headers.filter((h) => h.name === 'content-length').map((h) => trimLws(h.value));
   if (lengths.length > 0) {
     const first = lengths[0]!;
     if (!/^[0-9]{1,10}$/.test(first)) head.contentLengthError = 'Malformed Content-Length';
@@ -119,14 +119,14 @@ function parseHeaderLines(lines: string[]): Header[] | undefined {
     if (c === 0x20 || c === 0x09) {
       const last = headers[headers.length - 1];
       if (last === undefined) return undefined;
-      last.value = (last.value + ' ' + line.trim()).trim();
+      last.value = trimLws(last.value + ' ' + trimLws(line));
       continue;
     }
     const colon = line.indexOf(':');
     if (colon <= 0) return undefined;
     const rawName = line.slice(0, colon).trimEnd();
     if (!isToken(rawName)) return undefined;
-    headers.push({ name: normalizeHeaderName(rawName), value: line.slice(colon + 1).trim() });
+    headers.push({ name: normalizeHeaderName(rawName), value: trimLws(line.slice(colon + 1)) });
   }
   return headers;
 }
@@ -164,11 +164,9 @@ export function parseStream(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS): 
   const start = skipLeadingCrlf(buf, 0);
   if (start > 0) return { kind: 'keepalive', consumed: start };
   const [end, sepLen] = findHeaderEnd(buf, start);
-  if (end < 0) {
-    if (buf.length > limits.maxHeaderBytes)
-      return { kind: 'error', code: 'SIP_MESSAGE_TOO_LARGE', reason: 'Header section too large', fatal: true };
-    return { kind: 'incomplete' };
-  }
+  if (end < 0 ? buf.length > limits.maxHeaderBytes : end - start > limits.maxHeaderBytes)
+    return { kind: 'error', code: 'SIP_MESSAGE_TOO_LARGE', reason: 'Header section too large', fatal: true };
+  if (end < 0) return { kind: 'incomplete' };
   const res = parseHead(buf.toString('utf8', start, end));
   if (!res.ok) return { kind: 'error', code: res.code, reason: res.reason, partial: res.partial, fatal: true };
   const { message, contentLength, contentLengthError } = res.head;

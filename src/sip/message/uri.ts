@@ -130,27 +130,58 @@ export function uriHost(address: string): string {
   return isIPv6(address) ? `[${address}]` : address;
 }
 
-function unescapePct(s: string): string {
-  return s.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+/**
+ * Resolve %XX escapes of characters outside the reserved set (and '%'), which
+ * are equivalent to their encoding (RFC 3261 §19.1.4); reserved ones stay
+ * escaped, with upper-case hex so %3b and %3B compare equal.
+ */
+function normalizeEscapes(s: string): string {
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => {
+    const c = String.fromCharCode(parseInt(h, 16));
+    return ';/?:@&=+$,%'.includes(c) ? '%' + h.toUpperCase() : c;
+  });
 }
 
-/** RFC 3261 §19.1.4 URI comparison (user and params case-sensitive after unescaping, host not). */
+function optEscaped(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : normalizeEscapes(s);
+}
+
+/** Parameters with escapes resolved, compared case-insensitively. */
+function normalizedParams(params: Params): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const [k, v] of params)
+    out.set(normalizeEscapes(k).toLowerCase(), v === null ? null : normalizeEscapes(v).toLowerCase());
+  return out;
+}
+
+/** The `?headers` part as an order-independent key. */
+function normalizedHeaders(headers: string | undefined): string {
+  if (headers === undefined) return '';
+  return headers
+    .split('&')
+    .filter((h) => h.length > 0)
+    .map((h) => normalizeEscapes(h).toLowerCase())
+    .sort()
+    .join('&');
+}
+
+/**
+ * RFC 3261 §19.1.4 URI comparison: userinfo case-sensitive, everything else
+ * case-insensitive; escapes of unreserved characters equal the characters; a
+ * user, password, port or user/ttl/method/maddr/transport parameter present in
+ * only one URI makes them differ; other parameters present in both must match;
+ * headers must match, ignoring order.
+ */
 export function uriEquals(a: SipUri, b: SipUri): boolean {
   if (a.scheme !== b.scheme) return false;
   if (a.opaque !== undefined || b.opaque !== undefined) return a.opaque === b.opaque;
-  if (unescapePct(a.user ?? '') !== unescapePct(b.user ?? '')) return false;
-  if ((a.password ?? '') !== (b.password ?? '')) return false;
+  if (optEscaped(a.user) !== optEscaped(b.user)) return false;
+  if (optEscaped(a.password) !== optEscaped(b.password)) return false;
   if (a.host.toLowerCase() !== b.host.toLowerCase()) return false;
   if (a.port !== b.port) return false;
-  for (const key of ['user', 'ttl', 'method', 'maddr', 'transport']) {
-    const av = a.params.get(key);
-    const bv = b.params.get(key);
-    if ((av !== undefined || bv !== undefined) && av?.toLowerCase() !== bv?.toLowerCase()) return false;
-  }
-  for (const [k, v] of a.params) {
-    const other = b.params.get(k);
-    if (other !== undefined && unescapePct(other ?? '').toLowerCase() !== unescapePct(v ?? '').toLowerCase())
-      return false;
-  }
-  return true;
+  const ap = normalizedParams(a.params);
+  const bp = normalizedParams(b.params);
+  for (const key of ['user', 'ttl', 'method', 'maddr', 'transport']) if (ap.has(key) !== bp.has(key)) return false;
+  for (const [k, v] of ap) if (bp.has(k) && bp.get(k) !== v) return false;
+  return normalizedHeaders(a.headers) === normalizedHeaders(b.headers);
 }
