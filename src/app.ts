@@ -75,6 +75,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     isKnownUser: (user) => agents.has(user),
     expires: { min: config.sip.registration.minExpires, max: config.sip.registration.maxExpires, default: config.sip.registration.defaultExpires },
     instanceId,
+    algorithmsFor: (user) => agents.get(user)?.authAlgorithms,
     logger,
   });
 

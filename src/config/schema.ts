@@ -22,6 +22,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const strict = { additionalProperties: false } as const;
 
+const DigestAlgorithms = Type.Array(Type.Union([Type.Literal('SHA-256'), Type.Literal('MD5')]), {
+  minItems: 1,
+  uniqueItems: true,
+});
+
 const RegistrationSchema = Type.Object(
   {
     minExpires: Type.Integer({ minimum: 1, default: 60 }),
@@ -52,11 +57,7 @@ const SipSchema = Type.Object(
          * preferred first; phones that read only the first challenge (sipp 3.6, many
          * older desk phones) need MD5 first.
          */
-        algorithms: Type.Array(Type.Union([Type.Literal('SHA-256'), Type.Literal('MD5')]), {
-          minItems: 1,
-          uniqueItems: true,
-          default: ['SHA-256', 'MD5'],
-        }),
+        algorithms: { ...DigestAlgorithms, default: ['SHA-256', 'MD5'] },
       },
       { ...strict, default: {} },
     ),
@@ -81,11 +82,14 @@ const NumbersSchema = Type.Object(
   { ...strict, default: {} },
 );
 
+
 const AgentSchema = Type.Object(
   {
     id: sipUser(),
     name: NonEmpty,
     password: NonEmpty,
+    /** Digest challenges for this agent's phones, overriding sip.auth.algorithms (e.g. [MD5] for an old phone). */
+    authAlgorithms: Type.Optional(DigestAlgorithms),
   },
   strict,
 );

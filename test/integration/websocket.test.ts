@@ -114,6 +114,24 @@ describe('SIP over WebSocket', () => {
     await expect.poll(async () => (await t.server.registrar.lookup('1002')).length, { timeout: 3000 }).toBe(0);
   });
 
+  it('agent 1004, configured for SHA-256 first (RFC 8760), registers with a SHA-256 digest → 200', async () => {
+    const host = '127.0.0.1';
+    const ws = await open(url);
+    let reply = nextResponse(ws);
+    ws.send(register('1004', host));
+    const challenge = await reply;
+    expect(challenge.status).toBe(401);
+    const offered = challenge.getAll('www-authenticate');
+    expect(offered[0]).toMatch(/algorithm=SHA-256/);
+    expect(offered[1]).toMatch(/algorithm=MD5/);
+    const auth = digestAuthorization(offered[0]!, { username: '1004', password: t.agentPassword('1004'), method: 'REGISTER', uri: `sip:${host}` });
+    expect(auth).toMatch(/algorithm=SHA-256/);
+    reply = nextResponse(ws);
+    ws.send(register('1004', host, auth));
+    expect((await reply).status).toBe(200);
+    ws.close();
+  });
+
   it('garbage over WebSocket → dropped, the connection keeps serving', async () => {
     const ws = await open(url);
     ws.send('this is not SIP\r\n\r\n');

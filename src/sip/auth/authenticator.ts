@@ -31,7 +31,7 @@ export interface DigestAuthenticatorOptions {
   lookupPassword: (username: string) => string | undefined | Promise<string | undefined>;
   nonces: NonceManager;
   replay: ReplayGuard;
-  /** Challenges are always sent strongest first (RFC 7616 §3.7). Default ['SHA-256', 'MD5']. */
+  /** Challenges offered, one per algorithm, in this order. Default ['SHA-256', 'MD5'] (RFC 8760 §2.4). */
   algorithms?: readonly DigestAlgorithm[];
   /**
    * qop values offered. Default ['auth']. Offering 'auth-int' means callers must pass the
@@ -47,6 +47,11 @@ export interface AuthenticateRequest {
   /** Every Authorization (or Proxy-Authorization) header value of the request. */
   authorizationHeaders: readonly string[];
   bodyForAuthInt?: string | Uint8Array;
+  /**
+   * Algorithms to challenge with and accept for this request, instead of the
+   * configured ones (e.g. MD5 only for an agent whose phone fails on a SHA-256 challenge).
+   */
+  algorithms?: readonly DigestAlgorithm[];
 }
 
 interface Failure {
@@ -83,25 +88,27 @@ export class DigestAuthenticator {
    * Never throws on bad client input; rejects only if lookupPassword or Redis fails.
    */
   async authenticate(req: AuthenticateRequest): Promise<AuthResult> {
+    const algorithms = req.algorithms !== undefined && req.algorithms.length > 0 ? req.algorithms : this.algorithms;
+    const fail = (f: Failure): AuthResult => this.fail(f, algorithms);
     const selected = this.select(req.authorizationHeaders);
-    if ('code' in selected) return this.fail(selected);
-    const input = this.toDigestInput(selected, req);
-    if ('code' in input) return this.fail(input);
+    if ('code' in selected) return fail(selected);
+    const input = this.toDigestInput(selected, req, algorithms);
+    if ('code' in input) return fail(input);
 
     const password = await this.o.lookupPassword(input.username);
     const digestOk = verifyCredentials({ ...input, password: password ?? this.decoyPassword });
-    if (password === undefined) return this.fail({ code: 'AUTH_UNKNOWN_USER', reason: `unknown user ${input.username}` });
-    if (!digestOk) return this.fail({ code: 'AUTH_BAD_PASSWORD', reason: `wrong response for ${input.username}` });
+    if (password === undefined) return fail({ code: 'AUTH_UNKNOWN_USER', reason: `unknown user ${input.username}` });
+    if (!digestOk) return fail({ code: 'AUTH_BAD_PASSWORD', reason: `wrong response for ${input.username}` });
 
     // Only reached with a correct digest, so stale=true never helps someone without the password
     // (RFC 2617 §3.2.1). An 'invalid' nonce here is typically one signed with a rotated secret.
     const status = this.o.nonces.check(input.nonce);
-    if (status !== 'ok') return this.fail({ code: 'AUTH_STALE', reason: `nonce ${status}`, stale: true });
+    if (status !== 'ok') return fail({ code: 'AUTH_STALE', reason: `nonce ${status}`, stale: true });
 
     const nc = input.qop === undefined ? 0 : Number.parseInt(input.nc ?? '', 16);
     if (!(await this.o.replay.accept(input.nonce, nc, this.o.nonces.lifetimeMs))) {
       // stale=true lets a client that reuses nonces (e.g. RFC 2069) retry without reprompting.
-      return this.fail({ code: 'AUTH_REPLAY', reason: `nonce reused (nc=${nc})`, stale: true });
+      return fail({ code: 'AUTH_REPLAY', reason: `nonce reused (nc=${nc})`, stale: true });
     }
     return { ok: true, username: input.username };
   }
@@ -127,7 +134,11 @@ export class DigestAuthenticator {
     return { code: 'AUTH_REQUIRED', reason: 'no Digest credentials' };
   }
 
-  private toDigestInput(p: Map<string, string>, req: AuthenticateRequest): CredentialsInput | Failure {
+  private toDigestInput(
+    p: Map<string, string>,
+    req: AuthenticateRequest,
+    algorithms: readonly DigestAlgorithm[],
+  ): CredentialsInput | Failure {
     const bad = (reason: string): Failure => ({ code: 'AUTH_MALFORMED', reason });
     const username = p.get('username');
     const nonce = p.get('nonce');
@@ -139,7 +150,7 @@ export class DigestAuthenticator {
     if (!response) return bad('missing response');
 
     const algorithm = parseAlgorithm(p.get('algorithm'));
-    if (algorithm === undefined || !this.algorithms.includes(algorithm)) {
+    if (algorithm === undefined || !algorithms.includes(algorithm)) {
       return bad(`unsupported algorithm ${p.get('algorithm') ?? 'MD5'}`);
     }
     const base = { algorithm, username, realm: this.realm, method: req.method, uri, nonce, response };
@@ -160,9 +171,9 @@ export class DigestAuthenticator {
     return { ...base, qop, cnonce, nc, bodyHash };
   }
 
-  private fail(f: Failure): AuthResult {
+  private fail(f: Failure, algorithms: readonly DigestAlgorithm[]): AuthResult {
     const nonce = this.o.nonces.issue();
-    const challenges = this.algorithms.map((algorithm) =>
+    const challenges = algorithms.map((algorithm) =>
       formatChallenge({ realm: this.realm, nonce, algorithm, qop: this.qop, stale: f.stale }),
     );
     return { ok: false, code: f.code, reason: f.reason, challenges };

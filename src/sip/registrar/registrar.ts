@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
+import type { DigestAlgorithm } from '../auth/digest.js';
 import type { Logger } from '../../log.js';
 import type { RedisKeys } from '../../store/redis.js';
 import type { DigestAuthenticator, AuthResult } from '../auth/authenticator.js';
@@ -27,6 +28,8 @@ export interface RegistrarOptions {
   expires: ExpiresPolicy;
   /** This server instance; recorded in bindings so flows can be found again. */
   instanceId: string;
+  /** Digest algorithms to challenge this agent with, when not the authenticator's defaults. */
+  algorithmsFor?: (user: string) => readonly DigestAlgorithm[] | undefined;
   now?: () => number;
   logger?: Logger;
 }
@@ -121,10 +124,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private async authenticate(req: SipRequest): Promise<AuthResult> {
+    const user = req.to?.uri.user;
     try {
       return await this.o.authenticator.authenticate({
         method: req.method,
         authorizationHeaders: req.getAll('authorization'),
+        algorithms: user !== undefined ? this.o.algorithmsFor?.(user) : undefined,
       });
     } catch (err) {
       throw new RegistrarError('REGISTRAR_AUTH_UNAVAILABLE', 'authenticator failed', { cause: err });

@@ -191,16 +191,36 @@ export class TransactionLayer {
   drain(timeoutMs: number = 64 * this.ctx.config.T1): Promise<void> {
     if (this.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.logger.warn({ live: this.size }, 'SIP transaction drain timed out; aborting live transactions');
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        // what is left only absorbs retransmissions (Timers D, I, J, K, L, M): end it now
         for (const txn of [...this.clients.values(), ...this.servers.values()]) txn.abort();
         resolve();
+      };
+      const timer = setTimeout(() => {
+        this.logger.warn({ live: this.unsettled() }, 'SIP transaction drain timed out; aborting live transactions');
+        finish();
       }, timeoutMs);
-      this.drainWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      const poll = setInterval(() => {
+        if (this.unsettled() === 0) finish();
+      }, 20);
+      this.drainWaiters.push(finish);
     });
+  }
+
+  /**
+   * Transactions that still have work to do for their peer: no final response
+   * yet, or (IST) a non-2xx final still being retransmitted until its ACK.
+   */
+  private unsettled(): number {
+    let n = 0;
+    for (const txn of this.clients.values()) if (txn.state === 'calling' || txn.state === 'trying' || txn.state === 'proceeding') n++;
+    for (const txn of this.servers.values()) if (txn.state === 'trying' || txn.state === 'proceeding' || (txn.kind === 'ist' && txn.state === 'completed')) n++;
+    return n;
   }
 
   private matchAck(ack: SipRequest, via: Via, cseq: CSeq): InviteServerTransaction | undefined {

@@ -178,8 +178,10 @@ export class TransportLayer {
     this.counters.refused++;
     this.opts.onRefused?.(code, source);
     const res = createResponse(req, status, reason);
-    if (!res.has('via') || !res.has('call-id') || !res.has('cseq') || !res.has('from') || !res.has('to')) {
-      // RFC 3261 §8.2.6: not enough to build a response; drop it
+    if (!res.has('via') || !res.has('cseq')) {
+      // The sender matches a response to its request by the Via branch and the
+      // CSeq method (RFC 3261 §17.1.3): without them an answer is useless; drop.
+      // A request missing Call-ID, From or To still gets its 400 (RFC 4475 §3.3.2).
       this.counters.dropped++;
       return;
     }

@@ -17,6 +17,13 @@ export interface TcpOptions {
   incompleteTimeoutMs: number;
   /** Close a connection with no traffic at all for this long (ms). */
   idleTimeoutMs: number;
+  /**
+   * After a framing error: how long the connection stays open for writing
+   * (reading nothing more) before it is closed, so answers still being built
+   * for requests framed before the error (e.g. a REGISTER waiting on Redis)
+   * can go out (ms). Default 1000.
+   */
+  closeLingerMs?: number;
 }
 
 interface Connection {
@@ -25,6 +32,9 @@ interface Connection {
   buffer: Buffer;
   source: Destination;
   incompleteTimer?: NodeJS.Timeout;
+  /** Framing was lost: nothing more is read; closed when `lingerTimer` fires. */
+  closing?: boolean;
+  lingerTimer?: NodeJS.Timeout;
 }
 
 let nextId = 0;
@@ -92,6 +102,7 @@ export class TcpTransport {
 
   private forget(conn: Connection): void {
     if (conn.incompleteTimer) clearTimeout(conn.incompleteTimer);
+    if (conn.lingerTimer) clearTimeout(conn.lingerTimer);
     this.connections.delete(conn.id);
     const key = `${conn.source.address}:${conn.source.port}`;
     if (this.byRemote.get(key) === conn.id) this.byRemote.delete(key);
@@ -99,6 +110,7 @@ export class TcpTransport {
   }
 
   private onData(conn: Connection, chunk: Buffer): void {
+    if (conn.closing === true) return;
     conn.buffer = conn.buffer.length === 0 ? chunk : Buffer.concat([conn.buffer, chunk]);
     if (conn.incompleteTimer) {
       clearTimeout(conn.incompleteTimer);
@@ -118,9 +130,12 @@ export class TcpTransport {
       }
       if (outcome.kind === 'error') {
         this.onOutcome(outcome, conn.source);
-        // framing is lost: let any answer flush, then close
+        // Framing is lost: read nothing more, but keep the connection writable a
+        // little longer, so answers to the requests framed before the error
+        // (some are built asynchronously) still go out; then close.
         conn.buffer = Buffer.alloc(0);
-        conn.socket.end();
+        conn.closing = true;
+        conn.lingerTimer = setTimeout(() => conn.socket.end(), this.options.closeLingerMs ?? 1000);
         return;
       }
       conn.buffer = conn.buffer.subarray(outcome.consumed);

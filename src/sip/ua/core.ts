@@ -20,6 +20,7 @@ import type { ClientTxnHandlers, RequestResult, UaContext, UaTimers } from './co
 import { IncomingCall } from './incoming-call.js';
 import { OutgoingCall, type OutgoingCallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
+import { TypedEmitter } from './typed-emitter.js';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, MESSAGE, REGISTER';
 const KNOWN_METHODS = new Set(ALLOW.split(', ').concat(['PRACK', 'SUBSCRIBE', 'PUBLISH']));
@@ -41,7 +42,14 @@ export interface UaCoreOptions {
   logger?: Logger;
 }
 
-export class UserAgentCore implements UaContext {
+export type UaCoreEvents = {
+  /** A new incoming call, before the application handler sees it (observers: CTI, tests). */
+  incoming: [call: IncomingCall];
+  /** A call this server placed. */
+  outgoing: [call: OutgoingCall];
+};
+
+export class UserAgentCore extends TypedEmitter<UaCoreEvents> implements UaContext {
   readonly transactions: TransactionLayer;
   readonly timers: UaTimers;
   readonly logger: Logger | undefined;
@@ -54,6 +62,7 @@ export class UserAgentCore implements UaContext {
   private accepting = true;
 
   constructor(private readonly opts: UaCoreOptions) {
+    super();
     this.logger = opts.logger;
     this.timers = { T1: opts.timers?.T1 ?? 500, T2: opts.timers?.T2 ?? 4000 };
     this.transactions = new TransactionLayer({
@@ -90,6 +99,7 @@ export class UserAgentCore implements UaContext {
   call(opts: OutgoingCallOptions): OutgoingCall {
     const call = new OutgoingCall(this, opts);
     this.track(call);
+    this.emit('outgoing', call);
     return call.start();
   }
 
@@ -268,6 +278,7 @@ export class UserAgentCore implements UaContext {
       onTimeout: () => call.handleTransportError(),
     };
     try {
+      this.emit('incoming', call);
       this.opts.handlers.onInvite(call);
     } catch (err) {
       // answer 500 through the call itself, so it ends and leaves no session,

@@ -17,6 +17,8 @@ import { Session, type EndReason, type SessionEvents } from './session.js';
 import type { ServerTxn, UaContext } from './context.js';
 import { isReliable, type Destination } from '../transport/types.js';
 
+const SESSION_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, MESSAGE';
+
 export type IncomingCallEvents = SessionEvents & {
   /** The caller gave up (CANCEL) before we answered. */
   cancel: [];
@@ -75,6 +77,8 @@ export class IncomingCall extends Session<IncomingCallEvents> {
   private build(status: number, opts?: ResponseOptions, reason?: string): ReturnType<typeof createResponse> {
     const res = createResponse(this.request, status, reason, this.localTag);
     if (status > 100 && status < 300) res.append('contact', this.ctx.contactFor(this.source.protocol));
+    // §13.3.1.4: a 2xx to INVITE SHOULD say what we allow
+    if (status >= 200 && status < 300) res.append('allow', SESSION_ALLOW);
     for (const [k, v] of Object.entries(opts?.headers ?? {})) res.set(k, v);
     if (opts?.sdp !== undefined) {
       res.set('content-type', 'application/sdp');
