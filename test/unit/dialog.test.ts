@@ -4,6 +4,7 @@
  * handling and target refresh.
  */
 import { describe, expect, it } from 'vitest';
+import { formatUri } from '../../src/sip/message/uri.js';
 import { Dialog, dialogId } from '../../src/sip/dialog/dialog.js';
 import { SipRequest, SipResponse, parseDatagram, type SipMessage } from '../../src/sip/message/index.js';
 
@@ -98,9 +99,11 @@ describe('Dialog.fromIncoming (UAS, §12.1.1)', () => {
     expect(d.localContact).toBe(OUR_CONTACT);
   });
 
-  it('no Contact → no dialog', () => {
+  it('no Contact (RFC 2543) → the From URI is the remote target', () => {
     const noContact = INCOMING_INVITE.replace('Contact: <sip:alice@192.0.2.10:5070>\n', '');
-    expect(Dialog.fromIncoming(req(noContact), 'ourtag', OUR_CONTACT, 'early')).toBeUndefined();
+    const d = Dialog.fromIncoming(req(noContact), 'ourtag', OUR_CONTACT, 'early');
+    expect(d).toBeDefined();
+    expect(formatUri(d!.remoteTarget)).toBe(formatUri(req(noContact).from!.uri));
   });
 
   it('a sips Request-URI makes the dialog secure', () => {

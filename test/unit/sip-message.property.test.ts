@@ -69,7 +69,7 @@ const sipUriArb: fc.Arbitrary<SipUri> = fc
     scheme: fc.constantFrom('sip', 'sips'),
     userinfo: fc.option(fc.record({ user: userArb, password: fc.option(passwordArb, { nil: undefined }) }), { nil: undefined }),
     host: hostArb,
-    port: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+    port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
     params: fc.uniqueArray(fc.tuple(paramNameArb, fc.option(paramValueArb, { nil: null })), {
       selector: ([k]) => k,
       maxLength: 4,
@@ -374,7 +374,7 @@ describe('round trip of generated messages', () => {
       .record({
         transport: fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'),
         host: hostArb,
-        port: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+        port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
         params: fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z0-9\-.!%*_+`'~]{1,8}$/), fc.option(fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~:[\]]{1,12}$/), { nil: null })), { selector: ([k]) => k, maxLength: 4 }),
       })
       .map(({ transport, host, port, params }) => {

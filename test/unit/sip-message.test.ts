@@ -938,8 +938,9 @@ describe('URI parsing', () => {
     expect(parseUri('sip:bad%4@example.com')).toBeUndefined();
   });
 
-  it('accepts ports 0 to 65535 only', () => {
-    expect(parseUri('sip:h:0')?.port).toBe(0);
+  it('accepts ports 1 to 65535 only (port 0 reaches nobody)', () => {
+    expect(parseUri('sip:h:0')).toBeUndefined();
+    expect(parseUri('sip:h:1')?.port).toBe(1);
     expect(parseUri('sip:h:65535')?.port).toBe(65535);
     expect(parseUri('sip:[::1]:65535')?.port).toBe(65535);
     for (const bad of ['sip:h:65536', 'sip:h:99999', 'sip:h:123456', 'sip:[::1]:70000', 'sip:h:', 'sip:h:-1', 'sip:h:5o60'])

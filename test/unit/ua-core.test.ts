@@ -199,12 +199,12 @@ describe('UserAgentCore: requests outside a dialog', () => {
     expect(onInvite).toHaveBeenCalledTimes(2);
   });
 
-  it('INVITE without Contact → 400', () => {
+  it('RFC 2543 INVITE without Contact → handed to the application (the From URI will be the remote target)', () => {
     const onInvite = vi.fn();
     const { transports, receive } = setup({ onInvite });
     receive(request({ contact: null }));
-    expect(transports.statuses()).toEqual([400]);
-    expect(onInvite).not.toHaveBeenCalled();
+    expect(transports.statuses()).toEqual([]);
+    expect(onInvite).toHaveBeenCalledTimes(1);
   });
 
   it('stopAccepting() → INVITE gets 503 with Retry-After', () => {

@@ -95,16 +95,17 @@ export class Dialog {
   static fromIncoming(req: SipRequest, localTag: string, localContact: string, state: DialogState): Dialog | undefined {
     const from = req.from;
     const to = req.to;
-    const contact = req.contacts[0];
+    // RFC 2543 requests may lack Contact: the From URI is then the remote target
+    const target = req.contacts[0]?.uri ?? from?.uri;
     const cseq = req.cseq;
-    if (from === undefined || to === undefined || contact === undefined || cseq === undefined) return undefined;
+    if (from === undefined || to === undefined || target === undefined || cseq === undefined) return undefined;
     return new Dialog({
       callId: req.callId,
       localTag,
       remoteTag: from.params.get('tag') ?? '',
       localUri: to,
       remoteUri: from,
-      remoteTarget: contact.uri,
+      remoteTarget: target,
       routeSet: req.getAll('record-route'),
       localSeq: Math.floor(Math.random() * 10000) + 1,
       remoteSeq: cseq.seq,

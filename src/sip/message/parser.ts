@@ -7,6 +7,7 @@
  */
 import { SipMessage, SipRequest, SipResponse, type Header } from './message.js';
 import { normalizeHeaderName } from './header-names.js';
+import { isUtf8 } from 'node:buffer';
 import { isToken, trimLws } from './grammar.js';
 
 export type ParseErrorCode =
@@ -15,7 +16,8 @@ export type ParseErrorCode =
   | 'SIP_BAD_CONTENT_LENGTH'
   | 'SIP_BODY_TRUNCATED'
   | 'SIP_MESSAGE_TOO_LARGE'
-  | 'SIP_BAD_VERSION';
+  | 'SIP_BAD_VERSION'
+  | 'SIP_BAD_ENCODING';
 
 export type ParseOutcome =
   | { kind: 'message'; message: SipMessage; consumed: number }
@@ -72,6 +74,7 @@ type HeadResult = { ok: true; head: Head } | { ok: false; code: ParseErrorCode; 
 function parseHead(text: string): HeadResult {
   const lines = text.split(/\r?\n/);
   const startLine = lines[0] ?? '';
+  const { headers, malformed } = parseHeaderLines(lines);
   let message: SipMessage;
   if (startLine.startsWith('SIP/')) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
@@ -84,20 +87,23 @@ function parseHead(text: string): HeadResult {
   } else {
     // Request-Line = Method SP Request-URI SP SIP-Version (exactly one SP each)
     const parts = startLine.split(' ');
-    if (parts.length !== 3) return { ok: false, code: 'SIP_BAD_START_LINE', reason: 'Malformed Request-Line' };
-    const [method, uri, version] = parts as [string, string, string];
+    const method = parts[0] ?? '';
+    // A request whose start line is broken can still be answered 400 from its headers.
+    const partial = (): SipRequest | undefined => {
+      if (!isToken(method)) return undefined;
+      const req = new SipRequest(method, parts[1] ?? '');
+      req.headers = headers;
+      return req;
+    };
+    if (parts.length !== 3) return { ok: false, code: 'SIP_BAD_START_LINE', reason: 'Malformed Request-Line', partial: partial() };
+    const [, uri, version] = parts as [string, string, string];
     if (!isToken(method) || uri.length === 0 || uri.startsWith('<') || !/^SIP\/\d+\.\d+$/i.test(version))
-      return { ok: false, code: 'SIP_BAD_START_LINE', reason: 'Malformed Request-Line' };
+      return { ok: false, code: 'SIP_BAD_START_LINE', reason: 'Malformed Request-Line', partial: partial() };
+    if (version.toUpperCase() !== 'SIP/2.0') return { ok: false, code: 'SIP_BAD_VERSION', reason: 'Version Not Supported', partial: partial() };
     message = new SipRequest(method, uri);
-    if (version.toUpperCase() !== 'SIP/2.0') {
-      const headers = parseHeaderLines(lines);
-      if (headers !== undefined) message.headers = headers;
-      return { ok: false, code: 'SIP_BAD_VERSION', reason: 'Version Not Supported', partial: message as SipRequest };
-    }
   }
-  const headers = parseHeaderLines(lines);
-  if (headers === undefined) return { ok: false, code: 'SIP_BAD_HEADER', reason: 'Malformed header line' };
   message.headers = headers;
+  if (malformed) return { ok: false, code: 'SIP_BAD_HEADER', reason: 'Malformed header line', partial: partialOf(message) };
   const head: Head = { message };
   const lengths = headers.filter((h) => h.name === 'content-length').map((h) => trimLws(h.value));
   if (lengths.length > 0) {
@@ -109,26 +115,45 @@ function parseHead(text: string): HeadResult {
   return { ok: true, head };
 }
 
-/** Header lines after the start line, with folded continuation lines joined. */
-function parseHeaderLines(lines: string[]): Header[] | undefined {
+/**
+ * Header lines after the start line, with folded continuation lines joined.
+ * Lines that are not headers are skipped and reported, so the rest can still
+ * be used to answer the request.
+ */
+function parseHeaderLines(lines: string[]): { headers: Header[]; malformed: boolean } {
   const headers: Header[] = [];
+  let malformed = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length === 0) continue;
     const c = line.charCodeAt(0);
     if (c === 0x20 || c === 0x09) {
       const last = headers[headers.length - 1];
-      if (last === undefined) return undefined;
-      last.value = trimLws(last.value + ' ' + trimLws(line));
+      if (last === undefined) malformed = true;
+      else last.value = trimLws(last.value + ' ' + trimLws(line));
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    const rawName = line.slice(0, colon).trimEnd();
-    if (!isToken(rawName)) return undefined;
+    const rawName = colon <= 0 ? '' : line.slice(0, colon).trimEnd();
+    if (!isToken(rawName)) {
+      malformed = true;
+      continue;
+    }
     headers.push({ name: normalizeHeaderName(rawName), value: trimLws(line.slice(colon + 1)) });
   }
-  return headers;
+  return { headers, malformed };
+}
+
+/**
+ * Headers must be UTF-8 (RFC 3261 §7.3.1, TEXT-UTF8). Bytes that are not would
+ * come back altered (and three times larger) in any answer that copies them,
+ * so such a request is refused with 400.
+ */
+function parseHeadBytes(buf: Buffer, start: number, end: number): HeadResult {
+  const bytes = buf.subarray(start, end);
+  const res = parseHead(bytes.toString('utf8'));
+  if (!res.ok || isUtf8(bytes)) return res;
+  return { ok: false, code: 'SIP_BAD_ENCODING', reason: 'Header section is not UTF-8', partial: partialOf(res.head.message) };
 }
 
 function partialOf(m: SipMessage): SipRequest | undefined {
@@ -143,7 +168,7 @@ export function parseDatagram(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
   const headEnd = end < 0 ? buf.length : end;
   if (headEnd - start > limits.maxHeaderBytes)
     return { kind: 'error', code: 'SIP_MESSAGE_TOO_LARGE', reason: 'Header section too large', fatal: true };
-  const res = parseHead(buf.toString('utf8', start, headEnd));
+  const res = parseHeadBytes(buf, start, headEnd);
   if (!res.ok) return { kind: 'error', code: res.code, reason: res.reason, partial: res.partial, fatal: true };
   const { message, contentLength, contentLengthError } = res.head;
   if (contentLengthError !== undefined)
@@ -167,7 +192,7 @@ export function parseStream(buf: Buffer, limits: ParseLimits = DEFAULT_LIMITS): 
   if (end < 0 ? buf.length > limits.maxHeaderBytes : end - start > limits.maxHeaderBytes)
     return { kind: 'error', code: 'SIP_MESSAGE_TOO_LARGE', reason: 'Header section too large', fatal: true };
   if (end < 0) return { kind: 'incomplete' };
-  const res = parseHead(buf.toString('utf8', start, end));
+  const res = parseHeadBytes(buf, start, end);
   if (!res.ok) return { kind: 'error', code: res.code, reason: res.reason, partial: res.partial, fatal: true };
   const { message, contentLength, contentLengthError } = res.head;
   if (contentLengthError !== undefined)

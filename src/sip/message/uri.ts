@@ -45,7 +45,7 @@ export function parseHostPort(s: string): { host: string; port?: number } | unde
   if (rest.length === 0) return { host };
   if (rest[0] !== ':' || !/^[0-9]{1,5}$/.test(rest.slice(1))) return undefined;
   const port = Number(rest.slice(1));
-  return port <= 65535 ? { host, port } : undefined;
+  return port >= 1 && port <= 65535 ? { host, port } : undefined;
 }
 
 export function parseUri(raw: string): SipUri | undefined {

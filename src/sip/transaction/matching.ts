@@ -11,7 +11,8 @@ const SEP = '\u0001';
 const LEGACY = '\u0002';
 
 export function hasCookie(branch: string | null | undefined): branch is string {
-  return typeof branch === 'string' && branch.startsWith(BRANCH_COOKIE);
+  // the bare cookie (RFC 4475 badbranch) carries no identifier: match it the RFC 2543 way
+  return typeof branch === 'string' && branch.length > BRANCH_COOKIE.length && branch.startsWith(BRANCH_COOKIE);
 }
 
 /** Client side: top Via branch + CSeq method (§17.1.3). */
@@ -55,7 +56,7 @@ export function responseDestination(via: Via, source: Destination): Destination 
   const rport = via.params.get('rport');
   let port: number;
   if (rport === null) port = source.port;
-  else if (rport !== undefined && /^[0-9]{1,5}$/.test(rport) && Number(rport) <= 65535) port = Number(rport);
+  else if (rport !== undefined && /^[0-9]{1,5}$/.test(rport) && Number(rport) >= 1 && Number(rport) <= 65535) port = Number(rport);
   else port = via.port ?? 5060;
   const address = typeof received === 'string' && received.length > 0 ? bareHost(received) : source.address;
   return { protocol: 'UDP', address, port };

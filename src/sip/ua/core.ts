@@ -22,8 +22,9 @@ import { OutgoingCall, type OutgoingCallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
 import { TypedEmitter } from './typed-emitter.js';
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, MESSAGE, REGISTER';
-const KNOWN_METHODS = new Set(ALLOW.split(', ').concat(['PRACK', 'SUBSCRIBE', 'PUBLISH']));
+/** Methods accepted outside a dialog (MESSAGE is taken only inside one). */
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, REGISTER';
+const KNOWN_METHODS = new Set(ALLOW.split(', ').concat(['PRACK', 'SUBSCRIBE', 'PUBLISH', 'MESSAGE']));
 /** Option tags we implement (Require checks, §8.2.2.3). */
 const SUPPORTED_EXTENSIONS = new Set<string>(['path', 'outbound']);
 
@@ -250,10 +251,6 @@ export class UserAgentCore extends TypedEmitter<UaCoreEvents> implements UaConte
       const res = createResponse(req, 406);
       res.append('accept', 'application/sdp');
       txn.respond(res);
-      return;
-    }
-    if (req.contacts.length === 0) {
-      txn.respond(createResponse(req, 400, 'Bad Request (Contact required)'));
       return;
     }
     // §8.2.2.2: the same INVITE again (a fork that looped back, or a retransmission
