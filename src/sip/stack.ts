@@ -80,7 +80,11 @@ export class SipStack {
   async stop(drainMs = 5000): Promise<void> {
     if (!this.started) return;
     this.ua.stopAccepting();
-    await this.ua.endAll();
+    // BYEs to peers that are already gone would wait out Timer F (32 s): cap it
+    let capTimer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (capTimer = setTimeout(resolve, drainMs)));
+    await Promise.race([this.ua.endAll(), cap]);
+    clearTimeout(capTimer);
     await this.ua.transactions.drain(drainMs);
     this.started = false;
     await this.transports.close();

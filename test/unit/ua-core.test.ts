@@ -24,8 +24,11 @@ import {
 class FakeTransports {
   readonly sent: { message: SipMessage; dest: Destination }[] = [];
 
+  /** Records what goes on the wire, as the peer would read it. */
   send(message: SipMessage, dest: Destination): Promise<void> {
-    this.sent.push({ message, dest });
+    const out = parseDatagram(serialize(message));
+    if (out.kind !== 'message') throw new Error('the core sent something unparseable');
+    this.sent.push({ message: out.message, dest });
     return Promise.resolve();
   }
   viaFor(protocol: TransportProtocol, branch: string): string {

@@ -20,6 +20,11 @@ const EMPTY = Buffer.alloc(0);
 export abstract class SipMessage {
   headers: Header[] = [];
   body: Buffer = EMPTY;
+  /**
+   * The bytes on the wire, when this message is a frozen copy kept only to be
+   * sent again (see `frozenCopy`): the serializer returns them as they are.
+   */
+  wire: Buffer | undefined;
   private cache = new Map<string, unknown>();
 
   abstract readonly isRequest: boolean;

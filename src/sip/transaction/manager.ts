@@ -14,6 +14,7 @@ import type { CSeq, SipRequest, SipResponse, Via } from '../message/index.js';
 import type { Destination, SendFn } from '../transport/types.js';
 import { InviteClientTransaction } from './client-invite.js';
 import { NonInviteClientTransaction } from './client-non-invite.js';
+import { detach } from '../message/serializer.js';
 import { clientKey, hasCookie, responseDestination, serverKey } from './matching.js';
 import { InviteServerTransaction } from './server-invite.js';
 import { NonInviteServerTransaction } from './server-non-invite.js';
@@ -112,11 +113,14 @@ export class TransactionLayer {
       return;
     }
     const dest = responseDestination(via, source);
+    // the key is built from substrings of the message text: detached, it does
+    // not keep that text alive for the transaction's 32 s
+    const id = detach(key);
     const txn =
       method === 'INVITE'
-        ? new InviteServerTransaction(key, req, source, dest, this.ctx)
-        : new NonInviteServerTransaction(key, req, source, dest, this.ctx);
-    this.servers.set(key, txn);
+        ? new InviteServerTransaction(id, req, source, dest, this.ctx)
+        : new NonInviteServerTransaction(id, req, source, dest, this.ctx);
+    this.servers.set(id, txn);
     this.live[txn.kind]++;
     txn.start();
     this.deliverRequest(req, txn, source);
@@ -165,11 +169,12 @@ export class TransactionLayer {
     if (req.cseq === undefined) throw new Error('Client request needs a valid CSeq');
     const key = clientKey(branch, req.method);
     if (this.clients.has(key)) throw new Error(`A client transaction with branch ${branch} and method ${req.method} exists`);
+    const id = detach(key);
     const txn =
       req.method === 'INVITE'
-        ? new InviteClientTransaction(key, req, dest, handlers, this.ctx)
-        : new NonInviteClientTransaction(key, req, dest, handlers, this.ctx);
-    this.clients.set(key, txn);
+        ? new InviteClientTransaction(id, req, dest, handlers, this.ctx)
+        : new NonInviteClientTransaction(id, req, dest, handlers, this.ctx);
+    this.clients.set(id, txn);
     this.live[txn.kind]++;
     txn.start();
     return txn;

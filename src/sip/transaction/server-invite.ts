@@ -33,6 +33,7 @@
  * Transport error (a rejected send) in any state: inform TU, -> terminated.
  */
 import { createResponse, type SipRequest, type SipResponse } from '../message/index.js';
+import { frozenCopy } from '../message/serializer.js';
 import type { Destination } from '../transport/types.js';
 import { ServerTransactionBase } from './server-base.js';
 import { TIMER_100, doubleCapped, timerG, timerH, timerI, timerL, type TimerHandle } from './timers.js';
@@ -73,16 +74,18 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
           clearTimeout(this.timer100);
           this.timer100 = undefined;
           this.lastProvisional = response;
+          this.transmit(response, false);
         } else {
-          this.finalResponse = response;
+          this.finalResponse = frozenCopy(response);
+          this.releaseRequest();
+          this.lastProvisional = undefined;
           this.transition(status < 300 ? 'accepted' : 'completed');
+          this.transmit(this.finalResponse, false);
         }
-        this.transmit(response, false);
         return true;
       case 'accepted':
         // RFC 6026 §7.1: the TU retransmits its 2xx through us until ACKed.
         if (status < 200 || status >= 300) return this.refuse(response);
-        this.finalResponse = response;
         this.transmit(response, true);
         return true;
       case 'completed':

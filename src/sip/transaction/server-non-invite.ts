@@ -28,6 +28,7 @@
  * Transport error (a rejected send) in any state: inform TU, -> terminated.
  */
 import type { SipRequest, SipResponse } from '../message/index.js';
+import { frozenCopy } from '../message/serializer.js';
 import type { Destination } from '../transport/types.js';
 import { ServerTransactionBase } from './server-base.js';
 import { timerJ, type TimerHandle } from './timers.js';
@@ -59,11 +60,15 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
     if (response.status < 200) {
       this.lastProvisional = response;
       if (this.current === 'trying') this.transition('proceeding');
+      this.transmit(response, false);
     } else {
-      this.finalResponse = response;
+      // kept only to answer retransmissions until Timer J: bytes, not the parsed graph
+      this.finalResponse = frozenCopy(response);
+      this.lastProvisional = undefined;
+      this.releaseRequest();
       this.transition('completed');
+      this.transmit(this.finalResponse, false);
     }
-    this.transmit(response, false);
     return true;
   }
 

@@ -3,7 +3,8 @@
  * rejected send becomes a transport error, never an unhandled rejection) and
  * one-shot termination that clears timers and leaves the layer's maps.
  */
-import type { SipMessage, SipRequest } from '../message/index.js';
+import { SipRequest, type SipMessage } from '../message/index.js';
+import { detach } from '../message/serializer.js';
 import { TransportError, isReliable, type Destination } from '../transport/types.js';
 import type { TransactionContext, TransactionKind, TransactionRef } from './types.js';
 
@@ -22,14 +23,31 @@ export abstract class Transaction<S extends string> implements TransactionRef {
     /** The key under which the layer stores this transaction. */
     readonly id: string,
     /** The request that created the transaction. */
-    readonly request: SipRequest,
+    request: SipRequest,
     /** Where this transaction's messages go (requests for a client, responses for a server). */
     readonly destination: Destination,
     protected readonly ctx: TransactionContext,
     initial: S,
   ) {
     this.current = initial;
+    this._request = request;
     this.reliable = isReliable(destination.protocol);
+  }
+
+  private _request: SipRequest;
+
+  /** The request that created the transaction (a stub of it once released). */
+  get request(): SipRequest {
+    return this._request;
+  }
+
+  /**
+   * Drop the parsed request once the transaction will never read it again
+   * (a server transaction after its final response): the TU may long be done
+   * with it while the transaction lives on for 32 s absorbing retransmissions.
+   */
+  protected releaseRequest(): void {
+    this._request = new SipRequest(detach(this._request.method), detach(this._request.uriText));
   }
 
   get state(): S {

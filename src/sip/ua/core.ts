@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { SipRequest, SipResponse, type SipMessage } from '../message/message.js';
 import { createResponse } from '../message/build.js';
+import { detach } from '../message/serializer.js';
 import { bareHost, type SipUri } from '../message/uri.js';
 import { dialogId } from '../dialog/dialog.js';
 import { TransactionLayer } from '../transaction/manager.js';
@@ -58,8 +59,12 @@ export class UserAgentCore extends TypedEmitter<UaCoreEvents> implements UaConte
   /** Every session not yet ended, with or without a dialog. */
   private readonly live = new Set<Session>();
   private readonly pending = new Map<ServerTransaction, IncomingCall>();
-  /** INVITEs being handled, by Call-ID, From-tag and CSeq (merged-request detection, §8.2.2.2). */
-  private readonly inviteKeys = new Set<string>();
+  /**
+   * INVITEs being handled or recently ended, by Call-ID, From-tag and CSeq
+   * (merged-request detection, §8.2.2.2), with the time the key expires.
+   */
+  private readonly inviteKeys = new Map<string, number>();
+  private lastSweep = 0;
   private accepting = true;
 
   constructor(private readonly opts: UaCoreOptions) {
@@ -255,19 +260,24 @@ export class UserAgentCore extends TypedEmitter<UaCoreEvents> implements UaConte
     }
     // §8.2.2.2: the same INVITE again (a fork that looped back, or a retransmission
     // arriving after its transaction ended) must not become a second call
-    const key = `${req.callId}\u0000${req.fromTag ?? ''}\u0000${req.cseq?.seq ?? 0}`;
-    if (this.inviteKeys.has(key)) {
+    // detached: a key built from substrings would keep the whole INVITE text alive
+    const key = detach(`${req.callId}\u0000${req.fromTag ?? ''}\u0000${req.cseq?.seq ?? 0}`);
+    const until = this.inviteKeys.get(key);
+    if (until !== undefined && until > Date.now()) {
       txn.respond(createResponse(req, 482));
       return;
     }
-    this.inviteKeys.add(key);
+    this.inviteKeys.set(key, Number.POSITIVE_INFINITY);
+    this.sweepInviteKeys();
     const call = new IncomingCall(this, req, source, txn);
     this.track(call);
     this.pending.set(txn, call);
     call.on('ended', () => {
       this.pending.delete(txn);
+      // the transaction lives on for Timer L; it must not keep the ended call alive
+      txn.user = {};
       // keep the key a while: late retransmissions of this INVITE are still duplicates
-      setTimeout(() => this.inviteKeys.delete(key), 64 * this.timers.T1).unref();
+      this.inviteKeys.set(key, Date.now() + 64 * this.timers.T1);
     });
     call.on('established', () => this.pending.delete(txn));
     txn.user = {
@@ -283,6 +293,14 @@ export class UserAgentCore extends TypedEmitter<UaCoreEvents> implements UaConte
       this.logger?.error({ err, callId: req.callId }, 'INVITE handler failed');
       call.reject(500);
     }
+  }
+
+  /** Drop expired merged-request keys, at most once a second (Map order = insertion order). */
+  private sweepInviteKeys(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    for (const [key, until] of this.inviteKeys) if (until <= now) this.inviteKeys.delete(key);
   }
 
   private onCancel(req: SipRequest, txn: ServerTransaction): void {
