@@ -52,19 +52,6 @@ export function splitOutside(value: string, sep: string): string[] {
   return out;
 }
 
-/** True when every quote in the value is closed. */
-export function quotesBalanced(value: string): boolean {
-  let inQuote = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (inQuote) {
-      if (c === '\\') i++;
-      else if (c === '"') inQuote = false;
-    } else if (c === '"') inQuote = true;
-  }
-  return !inQuote;
-}
-
 /** Remove the surrounding quotes of a quoted-string and resolve quoted-pairs. */
 export function unquote(s: string): string | undefined {
   if (s.length < 2 || s[0] !== '"' || s[s.length - 1] !== '"') return undefined;
