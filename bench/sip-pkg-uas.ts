@@ -5,6 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
+import type { Socket, SocketOptions, SocketType } from 'node:dgram';
+
+const BUFFER = 8 * 1024 * 1024;
 
 /** The small part of the untyped `sip` package this file uses. */
 interface SipAddress {
@@ -22,7 +25,17 @@ interface SipModule {
   makeResponse(rq: SipMessage, status: number, reason: string, extension?: { headers?: Record<string, unknown>; content?: string }): SipMessage;
 }
 
-const sip = createRequire(import.meta.url)('sip') as SipModule;
+// Same socket buffers as our server's UDP transport (8 MiB asked; the kernel caps
+// them at net.core.rmem_max), so both targets overflow at the same queue depth
+// and the comparison measures processing, not buffer sizes. The package opens
+// its socket itself, so the option is added where it calls dgram.createSocket.
+const require = createRequire(import.meta.url);
+const dgram = require('node:dgram') as typeof import('node:dgram');
+const createSocket = dgram.createSocket.bind(dgram) as (o: SocketOptions | SocketType, cb?: () => void) => Socket;
+(dgram as { createSocket: typeof createSocket }).createSocket = (o, cb) =>
+  createSocket(typeof o === 'string' ? { type: o, recvBufferSize: BUFFER, sendBufferSize: BUFFER } : { recvBufferSize: BUFFER, sendBufferSize: BUFFER, ...o }, cb);
+
+const sip = require('sip') as SipModule;
 const port = Number(process.argv[2] ?? 5060);
 const host = process.argv[3] ?? '127.0.0.1';
 const sdp = `v=0\r\no=- 1 1 IN IP4 ${host}\r\ns=-\r\nc=IN IP4 ${host}\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`;
