@@ -11,6 +11,7 @@ export interface Refusal {
   code: string;
 }
 
+const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
 const SINGLE = ['call-id', 'from', 'to', 'cseq', 'max-forwards', 'content-type'] as const;
 
 function refuse(code: string, detail: string, status = 400): Refusal {
@@ -18,9 +19,11 @@ function refuse(code: string, detail: string, status = 400): Refusal {
 }
 
 export function validateRequest(req: SipRequest): Refusal | undefined {
-  for (const name of ['via', 'from', 'to', 'call-id', 'cseq'] as const)
-    if (!req.has(name)) return refuse('SIP_MISSING_HEADER', `Missing ${name}`);
-  for (const name of SINGLE) if (req.count(name) > 1) return refuse('SIP_DUPLICATE_HEADER', `Multiple ${name} values`);
+  // one pass over the headers (this runs for every request received)
+  const counts: Record<string, number> = { via: 0, from: 0, to: 0, 'call-id': 0, cseq: 0, 'max-forwards': 0, 'content-type': 0 };
+  for (const h of req.headers) if (counts[h.name] !== undefined) counts[h.name]!++;
+  for (const name of REQUIRED) if (counts[name] === 0) return refuse('SIP_MISSING_HEADER', `Missing ${name}`);
+  for (const name of SINGLE) if (counts[name]! > 1) return refuse('SIP_DUPLICATE_HEADER', `Multiple ${name} values`);
   if (req.callId.length === 0) return refuse('SIP_BAD_HEADER', 'Empty Call-ID');
   const vias = req.vias;
   if (vias.length === 0 || vias.some((v) => v === undefined)) return refuse('SIP_BAD_VIA', 'Malformed Via');
