@@ -6,7 +6,7 @@
  */
 import { LIST_HEADERS, normalizeHeaderName } from './header-names.js';
 import { splitOutside } from './grammar.js';
-import { parseCSeq, parseNameAddr, parseVia, type CSeq, type NameAddr, type Via } from './headers.js';
+import { formatVia, parseCSeq, parseNameAddr, parseVia, type CSeq, type NameAddr, type Via } from './headers.js';
 import { parseUri, type SipUri } from './uri.js';
 
 export interface Header {
@@ -110,6 +110,18 @@ export abstract class SipMessage {
     if (parts.length > 1) this.headers[idx] = { name: n, value: parts.slice(1).join(', ') };
     else this.headers.splice(idx, 1);
     this.cache.delete(n);
+    return this;
+  }
+
+  /**
+   * Replace the top Via with `via` (e.g. after adding received/rport), keeping
+   * the parsed Via list cached instead of parsing every Via again.
+   */
+  replaceTopVia(via: Via): this {
+    const vias = this.vias;
+    this.removeFirst('via');
+    this.prepend('via', formatVia(via));
+    this.cache.set('via', [via, ...vias.slice(1)]);
     return this;
   }
 

@@ -11,7 +11,7 @@ import { SipRequest, type SipMessage } from '../message/message.js';
 import { serialize } from '../message/serializer.js';
 import { validateRequest } from '../message/validate.js';
 import { createResponse } from '../message/build.js';
-import { formatVia, parseVia } from '../message/headers.js';
+import type { Via } from '../message/headers.js';
 import { uriHost } from '../message/uri.js';
 import { TcpTransport } from './tcp.js';
 import { UdpTransport } from './udp.js';
@@ -192,23 +192,15 @@ export class TransportLayer {
 
 /** RFC 3261 §18.2.1 + RFC 3581: record where the request really came from. */
 function stampVia(req: SipRequest, source: Destination): void {
-  const top = req.getAll('via')[0];
-  if (top === undefined) return;
-  const via = parseVia(top);
+  // validateRequest has parsed the Vias already: use (and update) that
+  const via = req.topVia;
   if (via === undefined) return;
   const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
   const sameHost = isIPv6(source.address) ? host.toLowerCase() === source.address.toLowerCase() : host === source.address;
-  let changed = false;
-  if (!sameHost || via.params.has('rport')) {
-    via.params.set('received', source.address);
-    changed = true;
-  }
-  if (via.params.has('rport')) {
-    via.params.set('rport', String(source.port));
-    changed = true;
-  }
-  if (changed) {
-    req.removeFirst('via');
-    req.prepend('via', formatVia(via));
-  }
+  const rport = via.params.has('rport');
+  if (sameHost && !rport) return;
+  const stamped: Via = { ...via, params: new Map(via.params) };
+  stamped.params.set('received', source.address);
+  if (rport) stamped.params.set('rport', String(source.port));
+  req.replaceTopVia(stamped);
 }
