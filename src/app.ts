@@ -90,6 +90,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     logger,
     timers: opts.timers,
     tcpIncompleteTimeoutMs: opts.tcpIncompleteTimeoutMs,
+    // a phone may stay silent on its TCP connection for a whole registration
+    tcpIdleTimeoutMs: (config.sip.registration.maxExpires + 120) * 1000,
     handlers: {
       onInvite: (call) => route(call),
       onRegister: (req, source) => registrar.handle(req, source),

@@ -75,6 +75,8 @@ export async function connectToAgent(deps: DirectCallDeps, call: IncomingCall, a
       to: { uri: { scheme: 'sip', user: agentId, host: deps.domain, params: new Map() }, params: new Map() },
       sdp: call.remoteSdp,
       contactUser: caller?.uri.user,
+      // the phone's REGISTER came from there: it reaches the phone behind NAT
+      symmetric: true,
     });
     legs.push(leg);
     leg.on('progress', (res) => {
@@ -105,17 +107,19 @@ export async function connectToAgent(deps: DirectCallDeps, call: IncomingCall, a
     call.reject(480, 'Temporarily Unavailable (no usable contact)');
     return;
   }
-  call.on('cancel', () => {
+  // however the caller's side ends before an agent answered (CANCEL, BYE on the
+  // early dialog, an operator's terminate, a transport error), stop the ringing
+  call.on('ended', () => {
     clearTimeout(ringTimer);
-    for (const leg of legs) leg.cancel();
+    if (winner === undefined) for (const leg of legs) leg.cancel();
   });
-  call.on('ended', () => clearTimeout(ringTimer));
 }
 
 /** Mirror hang-up, re-INVITE and INFO between two established sessions. */
 function bridge(a: Session, b: Session): void {
-  a.on('ended', () => void b.bye());
-  b.on('ended', () => void a.bye());
+  // terminate, not bye: the caller's side may be answered but not yet ACKed
+  a.on('ended', () => void b.terminate('remote-bye'));
+  b.on('ended', () => void a.terminate('remote-bye'));
   relay(a, b);
   relay(b, a);
 }

@@ -19,6 +19,8 @@ export interface SipStackOptions {
   logger?: Logger;
   timers?: { T1?: number; T2?: number; T4?: number };
   tcpIncompleteTimeoutMs?: number;
+  /** Idle TCP connections close after this; a closed flow drops the bindings made over it. */
+  tcpIdleTimeoutMs?: number;
   /** A TCP/WS connection closed (so bindings tied to it can go). */
   onFlowClosed?: (connectionId: string) => void;
 }
@@ -43,6 +45,7 @@ export class SipStack {
       tcpPort: opts.port,
       wsPort: opts.wsPort,
       tcpIncompleteTimeoutMs: opts.tcpIncompleteTimeoutMs,
+      tcpIdleTimeoutMs: opts.tcpIdleTimeoutMs,
       onMessage: (message, source) => this.ua.receive(message, source),
       onRefused: (code, source) => logger?.debug({ code, transport: source.protocol }, 'SIP request refused'),
       onFlowClosed: opts.onFlowClosed,

@@ -351,6 +351,16 @@ describe('IncomingCall: answering (§13.3.1.4)', () => {
 // ── in-dialog requests (Session) ─────────────────────────────────────────────
 
 describe('IncomingCall: in-dialog requests (Session.handleRequest)', () => {
+  it('BYE on the early dialog (after 180, before answer) → 200 to the BYE and 487 to the INVITE (§15.1.2)', () => {
+    const { txn, call, ended } = setup();
+    call.ringing();
+    const byeTxn = new FakeServerTxn();
+    call.handleRequest(inDialog(call, 'BYE', 2), byeTxn);
+    expect(byeTxn.statuses()).toEqual([200]);
+    expect(txn.statuses()).toEqual([180, 487]);
+    expect(ended).toEqual([{ reason: 'remote-bye', detail: undefined }]);
+  });
+
   it('in-dialog BYE → 200 and ended "remote-bye"', async () => {
     const { ctx, call, ended } = await established();
     const key = call.dialog!.id;

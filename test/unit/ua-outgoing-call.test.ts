@@ -205,6 +205,18 @@ describe('OutgoingCall: responses (§13.2.2)', () => {
     expect(ended).toHaveLength(0);
   });
 
+  it('symmetric (a registered phone behind NAT) → ACK and BYE go to the REGISTER source, not the private Contact in the 2xx', async () => {
+    const phone: Destination = { protocol: 'UDP', address: '203.0.113.50', port: 40000 };
+    const { ctx, call, first, feed } = setup({ destination: phone, symmetric: true });
+    feed(reply(first.req, 200, { body: ANSWER, contact: '<sip:1002@192.168.1.10:5060>' }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ctx.acks()).toHaveLength(1);
+    expect(ctx.stateless[0]!.dest).toEqual(phone);
+    void call.bye();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ctx.sent('BYE')[0]!.dest).toEqual(phone);
+  });
+
   it('retransmitted 200 via handleStray2xx → ACK again', async () => {
     const { ctx, call, first, feed } = setup();
     const ok = reply(first.req, 200, { body: ANSWER });
@@ -308,6 +320,17 @@ describe('OutgoingCall: digest challenge (§22.2)', () => {
     expect(call.state).toBe('established');
     await vi.advanceTimersByTimeAsync(0);
     expect(ctx.acks()[0]!.cseq).toEqual({ seq: 2, method: 'ACK' });
+  });
+
+  it('cancel() after a 401 retry → the CANCEL waits for a provisional to the new INVITE (§9.1)', () => {
+    const { ctx, call, first, feed } = setup({ credentials: { username: 'hotline', password: 's3cret' } });
+    feed(reply(first.req, 100, { toTag: null }));
+    feed(reply(first.req, 401, { headers: challenge }));
+    call.cancel();
+    expect(ctx.sent('CANCEL')).toHaveLength(0);
+    feed(reply(ctx.invites[1]!.req, 180));
+    expect(ctx.sent('CANCEL')).toHaveLength(1);
+    expect(ctx.sent('CANCEL')[0]!.req.cseq).toEqual({ seq: 2, method: 'CANCEL' });
   });
 
   it('401 after cancel() → no authenticated retry, the call ends', () => {

@@ -25,6 +25,8 @@ export interface TransportLayerOptions {
   tcpPort: number;
   wsPort?: number;
   tcpIncompleteTimeoutMs?: number;
+  /** Close a TCP connection idle this long; must outlast the longest registration on it. */
+  tcpIdleTimeoutMs?: number;
   onMessage: (message: SipMessage, source: Destination) => void;
   onRefused?: (code: string, source: Destination) => void;
   /** A TCP or WebSocket connection closed. */
@@ -51,7 +53,7 @@ export class TransportLayer {
     this.udp = new UdpTransport(opts.host, opts.udpPort, (data, source) => this.onDatagram(data, source));
     this.tcp = new TcpTransport(opts.host, opts.tcpPort, (outcome, source) => this.onOutcome(outcome, source), {
       incompleteTimeoutMs: opts.tcpIncompleteTimeoutMs ?? 32_000,
-      idleTimeoutMs: 600_000,
+      idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 3_720_000,
     }, opts.onFlowClosed);
     this.ws =
       opts.wsPort !== undefined ? new WsTransport(opts.host, opts.wsPort, (data, source) => this.onDatagram(data, source), opts.onFlowClosed) : undefined;

@@ -194,6 +194,12 @@ export class IncomingCall extends Session<IncomingCallEvents> {
 
   protected override cleanup(): void {
     this.stopTimers();
+    if (!this.finalSent) {
+      // ended before any final answer (a BYE on the early dialog, §15.1.2):
+      // the INVITE still gets one, or its transaction would wait forever
+      this.finalSent = true;
+      this.txn.respond(this.build(487));
+    }
     if (this.ackWaiters !== undefined) {
       this.ackWaiters.reject(new Error(this.endReason === 'no-ack' ? 'SIP_NO_ACK' : 'SIP_CALL_ENDED'));
       this.ackWaiters = undefined;

@@ -37,6 +37,11 @@ export interface OutgoingCallOptions {
   credentials?: { username: string; password: string };
   /** User part of our Contact. */
   contactUser?: string;
+  /**
+   * `destination` is where the peer's own packets come from (a registration's
+   * source): send every in-dialog request there too, not to its Contact.
+   */
+  symmetric?: boolean;
 }
 
 export class OutgoingCall extends Session<OutgoingCallEvents> {
@@ -55,7 +60,12 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
     super(ctx);
     this.destinationHop = opts.destination;
     this.contact = ctx.contactFor(opts.destination.protocol, opts.contactUser);
-    if (isReliable(opts.destination.protocol) || opts.destination.connectionId !== undefined) this.flow = opts.destination;
+    // In-dialog requests (ACK, BYE, re-INVITE) go where the INVITE went when the
+    // destination is a flow: a connection, or a registered phone's REGISTER source,
+    // which reaches it behind NAT where the Contact in its 2xx (a private address)
+    // would not. Otherwise (trunks) the remote target from the 2xx is used (§12.2.1.1).
+    if (opts.symmetric === true || isReliable(opts.destination.protocol) || opts.destination.connectionId !== undefined)
+      this.flow = opts.destination;
     const from: NameAddr = { ...opts.from, params: new Map(opts.from.params) };
     from.params.set('tag', randomToken(6));
     const req = new SipRequest('INVITE', formatUri(opts.target));
@@ -88,6 +98,8 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
 
   private send(req: SipRequest): void {
     this.current = req;
+    // §9.1: a CANCEL waits for a provisional response to *this* INVITE
+    this.provisionalSeen = false;
     this.transaction = this.ctx.invite(req, this.destinationHop, {
       onResponse: (res) => this.onResponse(req, res),
       onTimeout: () => this.finish('timeout', { status: 408 }),
@@ -166,7 +178,7 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
 
   private on2xx(req: SipRequest, res: SipResponse): void {
     const remoteTag = res.toTag;
-    if (this.dialog !== undefined && remoteTag !== undefined && this.dialog.remoteTag !== remoteTag && this.state === 'established') {
+    if (this.dialog !== undefined && remoteTag !== undefined && this.dialog.remoteTag !== remoteTag && this.state !== 'setup') {
       // §13.2.2.4: a 2xx from another fork: ACK it and hang that one up
       void this.ackAndByeFork(req, res);
       return;
