@@ -403,6 +403,46 @@ describe('IncomingCall: in-dialog requests (Session.handleRequest)', () => {
     expect(call.state).toBe('established');
   });
 
+  it('re-INVITE over UDP (hold) → our 200 is retransmitted (T1 doubling) until its ACK, then no more', async () => {
+    const { call } = await established();
+    const txn = new FakeServerTxn();
+    call.handleRequest(inDialog(call, 'INVITE', 2, { body: OFFER }), txn);
+    expect(txn.statuses()).toEqual([200]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(txn.statuses()).toEqual([200, 200]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(txn.statuses()).toEqual([200, 200, 200]);
+    call.handleAck(inDialog(call, 'ACK', 2));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(txn.statuses()).toHaveLength(3);
+    expect(call.state).toBe('established');
+  });
+
+  it('re-INVITE answered but never ACKed in 64·T1 → BYE, ended "no-ack"', async () => {
+    const { ctx, call, ended } = await established();
+    call.handleRequest(inDialog(call, 'INVITE', 2, { body: OFFER }), new FakeServerTxn());
+    await vi.advanceTimersByTimeAsync(64 * 500);
+    expect(ctx.requests.map((r) => r.req.method)).toEqual(['BYE']);
+    expect(ended).toEqual([{ reason: 'no-ack', detail: undefined }]);
+  });
+
+  it('our re-INVITE: its 2xx retransmitted (our ACK lost) → the same ACK again', async () => {
+    const { ctx, call } = await established();
+    const result = call.reinvite(Buffer.from(OFFER));
+    await vi.advanceTimersByTimeAsync(0);
+    const sent = ctx.requests[0]!;
+    const ok = createResponse(sent.req, 200, undefined);
+    ok.body = ANSWER;
+    sent.resolve({ response: ok });
+    await result;
+    const acks = (): SipRequest[] => ctx.stateless.map((x) => x.message).filter((m): m is SipRequest => m instanceof SipRequest && m.method === 'ACK');
+    expect(acks()).toHaveLength(1);
+    expect(acks()[0]!.cseq).toEqual({ seq: sent.req.cseq!.seq, method: 'ACK' });
+    call.handleStray2xx(ok);
+    expect(acks()).toHaveLength(2);
+    expect(acks()[1]).toBe(acks()[0]);
+  });
+
   it('re-INVITE with no listener and no SDP of ours → 488', async () => {
     const s = setup();
     const answered = outcome(s.call.answer(undefined));

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 
 export interface ServerTxn {
   respond(res: SipResponse): void;
+  /** TCP/WS: no retransmissions are needed. */
+  readonly reliable?: boolean;
 }
 
 export interface ClientTxnHandlers {

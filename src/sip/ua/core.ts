@@ -136,10 +136,14 @@ export class UserAgentCore extends TypedEmitter<UaCoreEvents> implements UaConte
 
   request(req: SipRequest, dest: Destination, onProvisional?: (res: SipResponse) => void): Promise<RequestResult> {
     return new Promise((resolve) => {
+      let final = false;
       const handlers: ClientTxnHandlers = {
         onResponse: (res) => {
           if (res.status < 200) onProvisional?.(res);
-          else resolve({ response: res });
+          else if (!final) {
+            final = true;
+            resolve({ response: res });
+          } else if (res.status < 300) this.onStray(res); // a re-INVITE's 2xx again: its session ACKs again
         },
         onTimeout: () => resolve({ failure: 'timeout' }),
         onTransportError: () => resolve({ failure: 'transport-error' }),

@@ -163,7 +163,9 @@ export class IncomingCall extends Session<IncomingCallEvents> {
     this.finish('cancelled');
   }
 
-  override handleAck(_req: SipRequest): void {
+  override handleAck(req: SipRequest): void {
+    super.handleAck(req);
+    if (req.cseq?.seq !== this.request.cseq?.seq) return; // the ACK of a re-INVITE's 2xx
     this.stopTimers();
     if (this.state === 'setup' && this.finalSent) {
       this.markEstablished();
@@ -193,6 +195,7 @@ export class IncomingCall extends Session<IncomingCallEvents> {
   }
 
   protected override cleanup(): void {
+    super.cleanup();
     this.stopTimers();
     if (!this.finalSent) {
       // ended before any final answer (a BYE on the early dialog, §15.1.2):

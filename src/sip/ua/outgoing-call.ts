@@ -139,6 +139,7 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
   }
 
   protected override cleanup(): void {
+    super.cleanup();
     if (this.cancelTimer) clearTimeout(this.cancelTimer);
     this.cancelTimer = undefined;
   }
@@ -225,7 +226,9 @@ export class OutgoingCall extends Session<OutgoingCallEvents> {
 
   /** A retransmitted 2xx after the transaction ended: ACK again (RFC 6026 §8.1 leaves it to the TU). */
   override handleStray2xx(res: SipResponse): void {
-    if (this.current !== undefined && this.dialog?.remoteTag === res.toTag) this.sendAck(this.current);
+    if (this.current !== undefined && res.cseq?.seq === this.current.cseq?.seq) {
+      if (this.dialog?.remoteTag === res.toTag) this.sendAck(this.current);
+    } else super.handleStray2xx(res);
   }
 
   private withCredentials(req: SipRequest, res: SipResponse): SipRequest | undefined {

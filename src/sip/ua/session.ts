@@ -58,6 +58,10 @@ export abstract class Session<E extends SessionEvents = SessionEvents> extends T
   localSdp: Buffer | undefined;
   remoteSdp: Buffer | undefined;
   private _state: SessionState = 'setup';
+  /** The ACK of our last re-INVITE's 2xx. */
+  private reinviteAck: { seq: number; ack: SipRequest; dest: Destination } | undefined;
+  /** Our 2xx to the peer's re-INVITE, retransmitted until its ACK (§14.2, §13.3.1.4). */
+  private reinvite2xx: { seq: number; retransmit: NodeJS.Timeout; giveUp: NodeJS.Timeout } | undefined;
   endReason: EndReason | undefined;
 
   constructor(protected readonly ctx: UaContext) {
@@ -95,8 +99,10 @@ export abstract class Session<E extends SessionEvents = SessionEvents> extends T
     this.emitLoose('ended', reason, detail);
   }
 
-  /** Timers of the subclass. */
-  protected cleanup(): void {}
+  /** Timers of the subclass (which calls super). */
+  protected cleanup(): void {
+    this.stopReinvite2xx();
+  }
 
   /**
    * End the session whatever its state (hang up, cancel or reject as fits):
@@ -151,6 +157,8 @@ export abstract class Session<E extends SessionEvents = SessionEvents> extends T
       dialog.refreshTarget(res);
       const ack = dialog.createRequest('ACK', (b) => this.ctx.viaFor(dest.protocol, b), req.cseq?.seq);
       this.ctx.sendStateless(ack, dest);
+      // sent again for every retransmission of that 2xx (our ACK may be lost)
+      this.reinviteAck = { seq: req.cseq?.seq ?? 0, ack, dest };
     }
   }
 
@@ -216,6 +224,7 @@ export abstract class Session<E extends SessionEvents = SessionEvents> extends T
         }
       }
       txn.respond(res);
+      if (req.method === 'INVITE' && status >= 200 && status < 300 && txn.reliable !== true) this.retransmitUntilAck(req, res, txn);
     };
     const heard = this.emitLoose(event, { request: req, respond });
     if (!heard) {
@@ -226,9 +235,41 @@ export abstract class Session<E extends SessionEvents = SessionEvents> extends T
     }
   }
 
-  /** The peer's ACK for our 2xx (UAS) reached us. */
-  handleAck(_req: SipRequest): void {}
+  private retransmitUntilAck(req: SipRequest, res: SipResponse, txn: ServerTxn): void {
+    this.stopReinvite2xx();
+    const { T1, T2 } = this.ctx.timers;
+    let interval = T1;
+    const again = (): void => {
+      txn.respond(res);
+      interval = Math.min(2 * interval, T2);
+      if (this.reinvite2xx !== undefined) this.reinvite2xx.retransmit = setTimeout(again, interval);
+    };
+    this.reinvite2xx = {
+      seq: req.cseq?.seq ?? 0,
+      retransmit: setTimeout(again, interval),
+      // no ACK in 64·T1: the dialog is broken, hang up (§14.2 via §13.3.1.4)
+      giveUp: setTimeout(() => {
+        this.stopReinvite2xx();
+        void this.terminate('no-ack');
+      }, 64 * T1),
+    };
+  }
 
-  /** A retransmitted 2xx for our INVITE (UAC) reached us after the transaction ended. */
-  handleStray2xx(_res: SipResponse): void {}
+  private stopReinvite2xx(): void {
+    if (this.reinvite2xx === undefined) return;
+    clearTimeout(this.reinvite2xx.retransmit);
+    clearTimeout(this.reinvite2xx.giveUp);
+    this.reinvite2xx = undefined;
+  }
+
+  /** The peer's ACK for one of our 2xx reached us. */
+  handleAck(req: SipRequest): void {
+    if (this.reinvite2xx !== undefined && req.cseq?.seq === this.reinvite2xx.seq) this.stopReinvite2xx();
+  }
+
+  /** A 2xx that no longer has a waiting transaction user: the peer did not get our ACK. */
+  handleStray2xx(res: SipResponse): void {
+    const last = this.reinviteAck;
+    if (last !== undefined && res.cseq?.seq === last.seq) this.ctx.sendStateless(last.ack, last.dest);
+  }
 }
