@@ -30,10 +30,6 @@ export interface UaTimers {
   T2: number;
 }
 
-export interface SessionLike {
-  readonly dialogKey: string | undefined;
-}
-
 export interface UaContext {
   readonly timers: UaTimers;
   readonly logger: Logger | undefined;
