@@ -3,8 +3,14 @@
 # Idempotent and quiet: prints one line per step only when that step does something.
 set -euo pipefail
 
-# Debian packages the project needs at run or test time. Add new ones here.
-APT_PACKAGES="sip-tester baresip redis-server"
+# Debian packages the project needs at build, run or test time. Add new ones here.
+# Installed with --no-install-recommends (rtpengine-daemon alone would otherwise pull ~100 packages).
+#  - projectrtp native addon (scripts/build-projectrtp.sh): g++ make python3 cmake + the -dev libraries
+#  - prompts (src/media/prompts.ts): espeak-ng sox; browser tests: chromium; rtpengine: rtpengine-daemon iproute2
+APT_PACKAGES="sip-tester baresip redis-server \
+  rtpengine-daemon iproute2 \
+  g++ make python3 cmake libspandsp-dev libtiff-dev libgnutls28-dev libsrtp2-dev libboost-dev \
+  espeak-ng sox chromium"
 NODE_MAJOR_MIN=20
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -42,12 +48,31 @@ check_node() {
   [ "$major" -ge "$NODE_MAJOR_MIN" ] || die "Node.js ${NODE_MAJOR_MIN}+ required, found $(node -v)"
 }
 
+# node-gyp builds against the running Node's own headers (no download): <prefix>/include/node.
+# /usr for Debian's nodejs, /usr/local for the node:20 Docker image.
+set_nodedir() {
+  [ -n "${npm_config_nodedir:-}" ] && { export npm_config_nodedir; return 0; }
+  local prefix
+  prefix="$(node -p 'require("node:path").resolve(process.execPath, "../..")')"
+  if [ -f "$prefix/include/node/node.h" ]; then
+    export npm_config_nodedir="$prefix"
+  fi
+}
+
 install_npm_deps() {
   if [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ]; then
     return 0
   fi
   say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  # --ignore-scripts: npm 10 would otherwise run projectrtp's own `node-gyp rebuild`, which fails
+  # (no system iLBC on Debian); build_projectrtp does that build properly. npm 11 skips them anyway.
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+}
+
+# The native addon lives in node_modules, which every npm ci wipes; the script is a no-op
+# when the addon is already there, so it runs every time (not tied to the build stamp).
+build_projectrtp() {
+  bash scripts/build-projectrtp.sh
 }
 
 # Rebuilds only when a compiled input changed since the last successful build.
@@ -62,7 +87,16 @@ build() {
   touch "$BUILD_STAMP"
 }
 
+# Missing prompt WAVs for the default config (config/example.yaml unless CONFIG says otherwise);
+# prints one line per generated prompt, nothing when all exist.
+ensure_prompts() {
+  node dist/scripts/prompts.js
+}
+
 install_apt_packages
 check_node
+set_nodedir
 install_npm_deps
+build_projectrtp
 build
+ensure_prompts
