@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    setupFiles: ['test/support/media-engine.ts'],
     reporters: ['default'],
   },
 });

@@ -1,0 +1,179 @@
+/**
+ * MediaServer over projectrtp running in this process (its RTP work happens
+ * on its own native threads). Bridges and mixes are projectrtp mixes: two
+ * channels mixed are a transcoding bridge, three or more a conference where
+ * each hears the others.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { MediaError, type MediaEndpoint, type MediaMix, type MediaServer, type OpenOptions } from '../port.js';
+import { parseSdp, remoteAudio, SdpError } from '../sdp.js';
+import { acquireEngine, engineRunning, releaseEngine } from './engine.js';
+import type { NativeAddon } from './binding.js';
+import { ProjectRtpEndpoint, type EndpointContext } from './endpoint.js';
+
+export interface ProjectRtpOptions {
+  /** Address put in our SDP. */
+  publicAddress: string;
+  portMin: number;
+  portMax: number;
+  /** Scratch files (the silence used to stop playback, the DTLS cert when HOME is unusable). */
+  workDir: string;
+  /** End the process-wide engine when this server stops (true for `npm start`; tests share one engine per file). */
+  shutdownEngineOnStop: boolean;
+  logger?: Logger;
+}
+
+export class ProjectRtpMediaServer implements MediaServer {
+  readonly name = 'projectrtp';
+  private native: NativeAddon | undefined;
+  private readonly endpoints = new Set<ProjectRtpEndpoint>();
+  private readonly ctx: EndpointContext;
+  private stopped = false;
+
+  constructor(private readonly opts: ProjectRtpOptions) {
+    this.ctx = {
+      publicAddress: opts.publicAddress,
+      silenceFile: join(opts.workDir, 'silence-20ms.wav'),
+      onClosed: (ep) => this.endpoints.delete(ep),
+    };
+  }
+
+  start(): Promise<void> {
+    mkdirSync(this.opts.workDir, { recursive: true });
+    writeFileSync(this.ctx.silenceFile, silentWav(160));
+    this.native = acquireEngine({ portMin: this.opts.portMin, portMax: this.opts.portMax, fallbackHome: this.opts.workDir });
+    this.opts.logger?.info({ engine: this.name, ports: `${this.opts.portMin}-${this.opts.portMax}` }, 'media engine ready');
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped || this.native === undefined) return;
+    this.stopped = true;
+    await Promise.all([...this.endpoints].map((ep) => ep.close()));
+    await releaseEngine(this.opts.shutdownEngineOnStop);
+  }
+
+  healthy(): boolean {
+    return !this.stopped && this.native !== undefined && engineRunning();
+  }
+
+  get endpointCount(): number {
+    return this.endpoints.size;
+  }
+
+  private requireNative(): NativeAddon {
+    if (this.native === undefined || this.stopped || !engineRunning()) throw new MediaError('MEDIA_UNAVAILABLE', 'media engine not running');
+    return this.native;
+  }
+
+  answer(remoteOffer: Buffer, opts: OpenOptions): Promise<MediaEndpoint> {
+    try {
+      const native = this.requireNative();
+      const offer = remoteAudio(parseSdp(remoteOffer));
+      if (offer.webrtc) throw new MediaError('MEDIA_SDP_UNSUPPORTED', 'WebRTC offer: route it through the WebRTC edge');
+      const ep = new ProjectRtpEndpoint(opts.legId || randomUUID(), this.ctx);
+      const remote = ep.acceptOffer(offer);
+      const channel = native.openchannel({ remote }, ep.onNative);
+      ep.bind(channel, offer);
+      this.endpoints.add(ep);
+      return Promise.resolve(ep);
+    } catch (err) {
+      return Promise.reject(asMediaError(err));
+    }
+  }
+
+  offer(opts: OpenOptions): Promise<MediaEndpoint> {
+    try {
+      const native = this.requireNative();
+      const ep = new ProjectRtpEndpoint(opts.legId || randomUUID(), this.ctx);
+      const channel = native.openchannel({}, ep.onNative);
+      ep.bind(channel, undefined);
+      this.endpoints.add(ep);
+      return Promise.resolve(ep);
+    } catch (err) {
+      return Promise.reject(asMediaError(err));
+    }
+  }
+
+  bridge(a: MediaEndpoint, b: MediaEndpoint): void {
+    const ca = channelOf(a);
+    const cb = channelOf(b);
+    ca.unmix();
+    cb.unmix();
+    if (!ca.mix(cb)) throw new MediaError('MEDIA_UNAVAILABLE', 'projectrtp refused to bridge');
+  }
+
+  unbridge(endpoint: MediaEndpoint): void {
+    const ep = endpoint as ProjectRtpEndpoint;
+    if (!ep.closed) ep.channel?.unmix();
+  }
+
+  mix(endpoints: readonly MediaEndpoint[]): MediaMix {
+    return new ProjectRtpMix(endpoints);
+  }
+}
+
+function channelOf(endpoint: MediaEndpoint): NonNullable<ProjectRtpEndpoint['channel']> {
+  const ep = endpoint as ProjectRtpEndpoint;
+  if (!(ep instanceof ProjectRtpEndpoint) || ep.closed || ep.channel === undefined)
+    throw new MediaError('MEDIA_ENDPOINT_CLOSED', `endpoint ${endpoint.id} is closed or not a projectrtp endpoint`);
+  return ep.channel;
+}
+
+class ProjectRtpMix implements MediaMix {
+  private readonly list: MediaEndpoint[] = [];
+
+  constructor(initial: readonly MediaEndpoint[]) {
+    for (const ep of initial) this.add(ep);
+  }
+
+  get members(): readonly MediaEndpoint[] {
+    return this.list.filter((ep) => !ep.closed);
+  }
+
+  add(endpoint: MediaEndpoint): void {
+    if (this.list.includes(endpoint)) return;
+    const anchor = this.members[0];
+    this.list.push(endpoint);
+    if (anchor === undefined) return;
+    channelOf(endpoint).unmix();
+    // projectrtp joins a channel to the mix its argument's partner is in
+    if (!channelOf(anchor).mix(channelOf(endpoint))) throw new MediaError('MEDIA_UNAVAILABLE', 'projectrtp refused to mix');
+  }
+
+  remove(endpoint: MediaEndpoint): void {
+    const i = this.list.indexOf(endpoint);
+    if (i < 0) return;
+    this.list.splice(i, 1);
+    if (!endpoint.closed) channelOf(endpoint).unmix();
+  }
+}
+
+function asMediaError(err: unknown): Error {
+  if (err instanceof MediaError) return err;
+  if (err instanceof SdpError) return new MediaError('MEDIA_SDP_UNSUPPORTED', err.message);
+  return new MediaError('MEDIA_UNAVAILABLE', err instanceof Error ? err.message : String(err));
+}
+
+/** A mono 8 kHz 16-bit PCM WAV of `samples` zero samples. */
+export function silentWav(samples: number): Buffer {
+  const data = samples * 2;
+  const b = Buffer.alloc(44 + data);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + data, 4);
+  b.write('WAVE', 8);
+  b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(8000, 24);
+  b.writeUInt32LE(16000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(data, 40);
+  return b;
+}
