@@ -16,6 +16,15 @@ import { Registrar } from './sip/registrar/registrar.js';
 import { SipStack } from './sip/stack.js';
 import { createCallRouter } from './calls/router.js';
 import type { IncomingCall } from './sip/ua/incoming-call.js';
+import { join } from 'node:path';
+import { ProjectRtpMediaServer } from './media/projectrtp/server.js';
+import type { MediaServer } from './media/port.js';
+import { ensurePrompts, ensureTone, promptPath } from './media/prompts.js';
+import { openDb, type Db } from './store/db.js';
+import { RecordingStore } from './recording/store.js';
+import { CallRecorder } from './recording/recorder.js';
+import { CallManager } from './calls/manager.js';
+import { runHotline } from './calls/hotline.js';
 
 export interface RunningServer {
   config: Config;
@@ -23,6 +32,12 @@ export interface RunningServer {
   http: FastifyInstance;
   redis: Redis;
   registrar: Registrar;
+  media: MediaServer;
+  calls: CallManager;
+  recordings: RecordingStore;
+  recorder: CallRecorder;
+  /** The database, once open (undefined while it is unreachable). */
+  db(): Db | undefined;
   /** Graceful stop: no new calls, calls hung up, transactions drained, sockets closed. */
   stop(): Promise<void>;
 }
@@ -36,6 +51,11 @@ export interface StartOptions {
   drainMs?: number;
   /** TCP: close a connection holding an incomplete message this long (ms); tests shorten it. */
   tcpIncompleteTimeoutMs?: number;
+  /** Leave projectrtp running at stop (tests start several servers in one process; it cannot restart). */
+  keepMediaEngine?: boolean;
+  /** PostgreSQL schema for this server's tables (tests isolate themselves). */
+  dbSchema?: string;
+  digitTimeoutMs?: number;
 }
 
 /**
@@ -79,6 +99,48 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     logger,
   });
 
+  const dataDir = config.dataDir;
+  const promptsDir = config.prompts.dir ?? join(dataDir, 'prompts');
+  const promptsResult = await ensurePrompts({ dir: promptsDir, voice: config.prompts.voice, texts: config.prompts.texts, logger });
+  for (const f of promptsResult.failed) logger.warn({ prompt: f.name, error: f.error }, 'prompt missing: calls that need it will fail that step');
+  await ensureTone(promptPath(promptsDir, 'ringback'), 'ringback').catch((err: unknown) => logger.warn({ err }, 'ringback tone missing'));
+  const prompt = (name: string): string => promptPath(promptsDir, name);
+
+  const media = new ProjectRtpMediaServer({
+    publicAddress: config.media.publicAddress ?? config.sip.publicHost,
+    portMin: config.media.rtpPortMin,
+    portMax: config.media.rtpPortMax,
+    workDir: join(dataDir, 'media'),
+    shutdownEngineOnStop: opts.keepMediaEngine !== true,
+    logger,
+  });
+  await media.start();
+
+  // The database may be down at start: calls go on, recordings' metadata is spooled until it is back.
+  let db: Db | undefined;
+  let dbClosed = false;
+  let dbRetry: NodeJS.Timeout | undefined;
+  const connectDb = async (delayMs: number): Promise<void> => {
+    try {
+      db = await openDb({ url: config.database.url, dataDir, logger, schema: opts.dbSchema });
+      if (dbClosed) await db.close();
+    } catch (err) {
+      if (dbClosed) return;
+      logger.warn({ err, code: 'DB_UNAVAILABLE', retryInMs: delayMs }, 'database unavailable: recordings are spooled until it is back');
+      dbRetry = setTimeout(() => void connectDb(Math.min(delayMs * 2, 60_000)), delayMs);
+    }
+  };
+  await connectDb(1000);
+  const recordings = new RecordingStore({ db: () => db, spoolDir: join(dataDir, 'recordings-spool'), logger });
+  await recordings.start();
+  const recorder = new CallRecorder({
+    enabled: config.recording.enabled,
+    channels: config.recording.channels,
+    dir: join(dataDir, 'recordings'),
+    store: recordings,
+    logger,
+  });
+
   // The router needs the stack's UA core; calls arrive only after start(), when it is set.
   let route: (call: IncomingCall) => void = (call) => call.reject(503);
   const sip = new SipStack({
@@ -100,6 +162,37 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       registrar.removeFlow(connectionId).catch((err: unknown) => logger.warn({ err, connectionId }, 'could not drop bindings of a closed flow'));
     },
   });
+  const agentIds = config.agents.map((a) => a.id);
+  const calls = new CallManager({
+    dial: {
+      ua: sip.ua,
+      media,
+      lookup: async (agentId) => (await registrar.lookup(agentId)).map((b) => ({ uri: b.uri, source: b.source })),
+      domain: realm,
+      trunk: config.trunk,
+      logger,
+    },
+    media,
+    agentIds,
+    ringTimeoutMs: opts.ringTimeoutMs ?? config.calls.ringTimeoutSeconds * 1000,
+    prompt,
+    trunkMatch: config.trunk === undefined ? undefined : new RegExp(config.trunk.match),
+    logger,
+  });
+  calls.on('call', (call) => recorder.attach(call));
+  const digitTimeoutMs = opts.digitTimeoutMs ?? config.calls.digitTimeoutSeconds * 1000;
+  const hotline = (incoming: IncomingCall): void => {
+    void calls.acceptInbound(incoming, (call) =>
+      runHotline(call, {
+        prompt,
+        agents: agentIds,
+        hasRegistration: async (id) => (await registrar.lookup(id)).length > 0,
+        dialAgent: (c, id, signal) => calls.dial(c, id, 'agent', signal),
+        digitTimeoutMs,
+      }),
+    );
+  };
+
   route = createCallRouter(
     {
       hotline: config.numbers.hotline,
@@ -111,15 +204,16 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       ua: sip.ua,
       lookup: async (agentId) => (await registrar.lookup(agentId)).map((b) => ({ uri: b.uri, source: b.source })),
       domain: realm,
-      ringTimeoutMs: opts.ringTimeoutMs ?? 30_000,
+      ringTimeoutMs: opts.ringTimeoutMs ?? config.calls.ringTimeoutSeconds * 1000,
       logger,
     },
     logger,
+    hotline,
   );
 
   const http = buildHttpServer({
     logger,
-    health: () => Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis) }),
+    health: () => Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis), media: media.healthy() }),
   });
 
   await sip.start();
@@ -132,8 +226,15 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      logger.info('stopping: no new calls, draining transactions');
+      logger.info('stopping: no new calls, hanging up calls, draining transactions');
+      await calls.shutdown();
       await sip.stop(opts.drainMs ?? 5000);
+      await recorder.flush();
+      await recordings.stop();
+      await media.stop();
+      dbClosed = true;
+      clearTimeout(dbRetry);
+      await db?.close().catch(() => undefined);
       await http.close();
       redis.disconnect();
       logger.info('stopped');
@@ -141,5 +242,5 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     return stopping;
   };
 
-  return { config, sip, http, redis, registrar, stop };
+  return { config, sip, http, redis, registrar, media, calls, recordings, recorder, db: () => db, stop };
 }

@@ -2,7 +2,7 @@
  * Where an incoming call goes, by the number dialed (Request-URI user):
  *  - the answer test number (when enabled): answered without media, for sipp and the benchmark;
  *  - an agent id: rung on every phone that agent registered (agent-to-agent call);
- *  - the hotline: not in service until the media layer and IVR land (issue 4);
+ *  - the hotline: answered by the server with media (see calls/hotline.ts);
  *  - anything else: 404.
  */
 import type { Logger } from 'pino';
@@ -17,7 +17,12 @@ export interface CallRouterConfig {
   publicHost: string;
 }
 
-export function createCallRouter(config: CallRouterConfig, deps: DirectCallDeps, logger?: Logger): (call: IncomingCall) => void {
+export function createCallRouter(
+  config: CallRouterConfig,
+  deps: DirectCallDeps,
+  logger: Logger | undefined,
+  hotline: (call: IncomingCall) => void,
+): (call: IncomingCall) => void {
   return (call) => {
     const dialed = call.dialed;
     if (config.answerNumber !== undefined && dialed === config.answerNumber) {
@@ -32,7 +37,7 @@ export function createCallRouter(config: CallRouterConfig, deps: DirectCallDeps,
       return;
     }
     if (dialed === config.hotline) {
-      call.reject(480, 'Temporarily Unavailable (hotline needs the media layer)');
+      hotline(call);
       return;
     }
     call.reject(404, 'Not Found');

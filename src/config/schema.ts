@@ -94,6 +94,81 @@ const AgentSchema = Type.Object(
   strict,
 );
 
+const HostPort = Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' });
+
+const MediaSchema = Type.Object(
+  {
+    /** Address written in our SDP (c=); defaults to sip.publicHost. */
+    publicAddress: Type.Optional(NonEmpty),
+    /** projectrtp's RTP port range (one port per endpoint, even numbers). */
+    rtpPortMin: Type.Integer({ minimum: 1024, maximum: 65534, default: 10000 }),
+    rtpPortMax: Type.Integer({ minimum: 1025, maximum: 65535, default: 20000 }),
+    /**
+     * rtpengine in front of WebRTC (browser) legs: ICE, DTLS-SRTP and Opus on the
+     * browser side, plain RTP G.711 towards projectrtp.
+     */
+    rtpengine: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** ng control address (UDP). */
+        ng: { ...HostPort, default: '127.0.0.1:22222' },
+        /** Start and supervise our own userspace rtpengine (no kernel module). */
+        spawn: Type.Boolean({ default: true }),
+        /** Address rtpengine puts in SDP it gives browsers. */
+        interface: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        portMin: Type.Integer({ minimum: 1024, maximum: 65535, default: 40000 }),
+        portMax: Type.Integer({ minimum: 1024, maximum: 65535, default: 40999 }),
+      },
+      { ...strict, default: {} },
+    ),
+  },
+  { ...strict, default: {} },
+);
+
+const PromptsSchema = Type.Object(
+  {
+    /** Where prompt WAVs live; defaults to `<dataDir>/prompts`. A recorded file put there wins over generation. */
+    dir: Type.Optional(NonEmpty),
+    /** espeak-ng voice used to generate missing prompts. */
+    voice: Type.String({ minLength: 1, default: 'en-us' }),
+    /** Prompt name → text; `<name>.wav` is generated from it at setup/start if absent. */
+    texts: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), NonEmpty, { default: {} }),
+  },
+  { ...strict, default: {} },
+);
+
+const RecordingSchema = Type.Object(
+  {
+    /** Record every bridged call (per-queue switch comes with the ACD). */
+    enabled: Type.Boolean({ default: true }),
+    /** 2: stereo, caller left and agent right; 1: one mixed channel. */
+    channels: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 2 }),
+  },
+  { ...strict, default: {} },
+);
+
+const TrunkSchema = Type.Object(
+  {
+    /** Where outbound calls to non-agent numbers go, e.g. sip:carrier.example:5060. */
+    uri: Type.String({ pattern: '^sips?:' }),
+    username: Type.Optional(NonEmpty),
+    password: Type.Optional(NonEmpty),
+    /** Numbers that match go to the trunk (a regular expression on the dialed user part). */
+    match: Type.String({ minLength: 1, default: '^\\+?[0-9]{5,15}$' }),
+  },
+  strict,
+);
+
+const CallsSchema = Type.Object(
+  {
+    /** How long an agent's phone rings before the offer is withdrawn. */
+    ringTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 30 }),
+    /** The hotline sequence until the IVR lands: wait this long for the digit. */
+    digitTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 5 }),
+  },
+  { ...strict, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     sip: SipSchema,
@@ -116,6 +191,11 @@ export const ConfigSchema = Type.Object(
     ),
     numbers: NumbersSchema,
     agents: Type.Array(AgentSchema, { default: [] }),
+    media: MediaSchema,
+    prompts: PromptsSchema,
+    recording: RecordingSchema,
+    trunk: Type.Optional(TrunkSchema),
+    calls: CallsSchema,
   },
   strict,
 );
@@ -126,7 +206,7 @@ export type AgentConfig = Config['agents'][number];
 
 /** Rules a JSON schema cannot express. Call only on a value that passed the schema. */
 export function checkConfigRules(config: Config): ConfigIssue[] {
-  return [...checkAgents(config), ...checkRegistration(config)];
+  return [...checkAgents(config), ...checkRegistration(config), ...checkMedia(config)];
 }
 
 function checkAgents(config: Config): ConfigIssue[] {
@@ -159,4 +239,20 @@ function checkRegistration(config: Config): ConfigIssue[] {
     return [{ path, message: `defaultExpires (${defaultExpires}) must lie between minExpires and maxExpires` }];
   }
   return [];
+}
+
+function checkMedia(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const { rtpPortMin, rtpPortMax, rtpengine } = config.media;
+  if (rtpPortMin >= rtpPortMax) issues.push({ path: '/media/rtpPortMin', message: `rtpPortMin (${rtpPortMin}) must be below rtpPortMax (${rtpPortMax})` });
+  if (rtpengine.portMin >= rtpengine.portMax)
+    issues.push({ path: '/media/rtpengine/portMin', message: `portMin (${rtpengine.portMin}) must be below portMax (${rtpengine.portMax})` });
+  if (config.trunk !== undefined) {
+    try {
+      new RegExp(config.trunk.match);
+    } catch {
+      issues.push({ path: '/trunk/match', message: `not a valid regular expression: ${config.trunk.match}` });
+    }
+  }
+  return issues;
 }

@@ -4,6 +4,10 @@
  * timers when asked.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/app.js';
@@ -16,12 +20,20 @@ export interface TestServer {
   wsPort: number;
   httpPort: number;
   prefix: string;
+  /** PostgreSQL schema holding this server's tables (dropped at stop). */
+  dbSchema: string;
+  dataDir: string;
   agentPassword(id: string): string;
   stop(): Promise<void>;
 }
 
+/** Real PostgreSQL for tests; each server gets a schema of its own. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
 export async function startTestServer(opts: StartOptions & { env?: Record<string, string>; file?: string } = {}): Promise<TestServer> {
   const prefix = `test:${randomUUID()}:`;
+  const dbSchema = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'hotline-test-'));
   const config = loadConfig({
     file: opts.file ?? 'config/test.yaml',
     env: {
@@ -33,11 +45,13 @@ export async function startTestServer(opts: StartOptions & { env?: Record<string
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_PREFIX: prefix,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATA_DIR: dataDir,
       ...opts.env,
     },
   });
   const logger = createLogger(config.log.level);
-  const server = await startServer(config, logger, opts);
+  const server = await startServer(config, logger, { keepMediaEngine: true, dbSchema, ...opts });
   const address = server.http.server.address();
   const httpPort = address !== null && typeof address === 'object' ? address.port : 0;
   return {
@@ -47,11 +61,27 @@ export async function startTestServer(opts: StartOptions & { env?: Record<string
     wsPort: server.sip.port('WS'),
     httpPort,
     prefix,
+    dbSchema,
+    dataDir,
     agentPassword: (id) => config.agents.find((a) => a.id === id)?.password ?? '',
     async stop() {
       const keys = await server.redis.keys(`${prefix}*`).catch(() => [] as string[]);
       if (keys.length > 0) await server.redis.del(...keys).catch(() => 0);
       await server.stop();
+      await dropSchema(dbSchema);
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } catch {
+    // a test that stopped the database has nothing to drop
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,0 +1,196 @@
+/**
+ * The B2BUA's call table: answers hotline INVITEs with a media endpoint,
+ * builds Calls, dials agents and the trunk, and carries out what phones and
+ * (later) the CTI ask of a call: hold, transfers, conference, hangup.
+ * Every call ends through Call.end, once; the manager forgets it then.
+ */
+import type { Logger } from 'pino';
+import type { IncomingCall } from '../sip/ua/incoming-call.js';
+import type { InDialogRequest } from '../sip/ua/session.js';
+import { parseNameAddr } from '../sip/message/headers.js';
+import type { MediaServer } from '../media/port.js';
+import { TypedEmitter } from '../sip/ua/typed-emitter.js';
+import { Call } from './call.js';
+import { Leg } from './leg.js';
+import { dialAgent, dialTrunk, DialError, type DialDeps } from './dial.js';
+
+export type CallManagerEvents = {
+  call: [call: Call];
+};
+
+export interface CallManagerOptions {
+  dial: DialDeps;
+  media: MediaServer;
+  agentIds: readonly string[];
+  ringTimeoutMs: number;
+  prompt(name: string): string;
+  /** A number that is not an agent goes to the trunk when it matches. */
+  trunkMatch?: RegExp;
+  logger?: Logger;
+}
+
+export class CallManager extends TypedEmitter<CallManagerEvents> {
+  readonly calls = new Map<string, Call>();
+  private accepting = true;
+
+  constructor(private readonly opts: CallManagerOptions) {
+    super();
+  }
+
+  /** Answer an inbound INVITE with media and hand the new Call to `run`. */
+  async acceptInbound(incoming: IncomingCall, run: (call: Call) => Promise<void>): Promise<Call | undefined> {
+    const log = this.opts.logger?.child({ sipCallId: incoming.request.callId });
+    if (!this.accepting) {
+      incoming.reject(503, 'Service Unavailable (shutting down)');
+      return undefined;
+    }
+    const offer = incoming.remoteSdp;
+    if (offer === undefined || offer.length === 0) {
+      // late offer: we would have to offer in the 200 and take their answer from the ACK
+      incoming.reject(488, 'Not Acceptable Here (an SDP offer is required)');
+      return undefined;
+    }
+    let endpoint;
+    try {
+      endpoint = await this.opts.media.answer(offer, { callId: incoming.request.callId, legId: 'caller' });
+    } catch (err) {
+      const code = err instanceof Error && 'code' in err ? String(err.code) : 'MEDIA_UNAVAILABLE';
+      log?.info({ err, code }, 'caller offer refused');
+      if (code === 'MEDIA_SDP_UNSUPPORTED') incoming.reject(488, 'Not Acceptable Here');
+      else incoming.reject(503, 'Service Unavailable (media)', { headers: { 'retry-after': '5' } });
+      return undefined;
+    }
+    if (incoming.state !== 'setup') {
+      await endpoint.close();
+      return undefined;
+    }
+    const callerNumber = incoming.from?.uri.user ?? 'anonymous';
+    const leg = new Leg('caller', incoming, endpoint, callerNumber, this.opts.logger);
+    const call = new Call(leg, {
+      media: this.opts.media,
+      holdMusic: [this.opts.prompt('hold-music')],
+      ringback: [this.opts.prompt('ringback')],
+      logger: this.opts.logger,
+    });
+    this.track(call);
+    try {
+      await incoming.answer(endpoint.localSdp);
+    } catch {
+      await call.end('failed');
+      return undefined;
+    }
+    if (incoming.endReason !== undefined) {
+      await call.end('caller-hangup');
+      return undefined;
+    }
+    leg.transition('answered', 'answered');
+    run(call).catch((err: unknown) => {
+      call.log?.error({ err }, 'call flow failed');
+      void call.end('failed');
+    });
+    return call;
+  }
+
+  private track(call: Call): void {
+    this.calls.set(call.id, call);
+    call.once('ended', () => this.calls.delete(call.id));
+    call.on('leg.added', (leg) => this.watchLeg(call, leg));
+    this.watchLeg(call, call.caller);
+    this.emit('call', call);
+  }
+
+  private watchLeg(call: Call, leg: Leg): void {
+    if (leg.role === 'caller') return;
+    leg.on('refer', (req, target) => void this.onRefer(call, leg, req, target));
+    leg.on('remote-hold', (held) => {
+      if (leg !== call.agentLeg) return;
+      if (held) call.hold('agent-phone-hold');
+      else call.retrieve('agent-phone-retrieve');
+    });
+  }
+
+  /** Dial an agent or a number for this call (the leg is not yet connected to anything). */
+  async dial(call: Call, target: string, role: 'agent' | 'consult', signal?: AbortSignal): Promise<Leg> {
+    const from = call.caller.session.state !== 'ended' ? (call.caller.session as IncomingCall).from : undefined;
+    const opts = { role, from, ringTimeoutMs: this.opts.ringTimeoutMs, callId: call.id, signal };
+    if (this.opts.agentIds.includes(target)) return dialAgent(this.opts.dial, target, opts);
+    if (this.opts.trunkMatch?.test(target) === true) return dialTrunk(this.opts.dial, target, opts);
+    throw new DialError('unavailable', `no route to ${target}`);
+  }
+
+  /** Blind transfer (server-initiated or from a phone's REFER): release the agent, ring the target. */
+  async blindTransfer(call: Call, target: string): Promise<boolean> {
+    if (call.state !== 'connected' && call.state !== 'held') return false;
+    await call.releaseForBlindTransfer();
+    const abort = new AbortController();
+    call.once('ended', () => abort.abort());
+    try {
+      const leg = await this.dial(call, target, 'agent', abort.signal);
+      if (call.isEnded()) {
+        await leg.end('hangup-local');
+        return false;
+      }
+      call.completeBlindTransfer(leg);
+      return true;
+    } catch (err) {
+      if (call.isEnded()) return false;
+      call.log?.info({ cause: err instanceof DialError ? err.reason : 'failed' }, 'blind transfer target not reached');
+      await call.caller.endpoint?.play([this.opts.prompt('no-agent')]).catch(() => undefined);
+      await call.end('no-agent');
+      return false;
+    }
+  }
+
+  /** Attended transfer, step 1: hold the caller and ring the consult target for the agent. */
+  async consult(call: Call, target: string): Promise<boolean> {
+    if (call.state !== 'connected' && call.state !== 'held') return false;
+    call.hold('consult');
+    try {
+      const leg = await this.dial(call, target, 'consult');
+      if (call.isEnded()) {
+        await leg.end('hangup-local');
+        return false;
+      }
+      call.startConsult(leg);
+      return true;
+    } catch (err) {
+      call.log?.info({ cause: err instanceof DialError ? err.reason : 'failed' }, 'consult target not reached');
+      if (call.state === 'held') call.retrieve('consult-failed');
+      return false;
+    }
+  }
+
+  private async onRefer(call: Call, leg: Leg, req: InDialogRequest, referTo: string): Promise<void> {
+    const uri = parseNameAddr(referTo)?.uri;
+    const target = uri?.user;
+    if (target === undefined || leg !== call.agentLeg) {
+      req.respond(target === undefined ? 400 : 603);
+      return;
+    }
+    if (uri?.headers !== undefined && /(^|&)replaces=/i.test(uri.headers)) {
+      // attended transfer from the handset (REFER with Replaces) is not supported yet
+      req.respond(501);
+      return;
+    }
+    req.respond(202);
+    const notify = (frag: string): Promise<unknown> =>
+      leg.session
+        .requestInDialog('NOTIFY', {
+          body: Buffer.from(`${frag}\r\n`),
+          contentType: 'message/sipfrag;version=2.0',
+          headers: { event: 'refer', 'subscription-state': frag.includes(' 100 ') ? 'active;expires=60' : 'terminated;reason=noresource' },
+        })
+        .catch(() => undefined);
+    // blind: the transferor is done once the transfer is accepted
+    await notify('SIP/2.0 100 Trying');
+    await notify('SIP/2.0 200 OK');
+    call.log?.info({ legId: leg.id }, 'blind transfer requested by phone');
+    await this.blindTransfer(call, target);
+  }
+
+  /** Stop taking calls and end the ones in progress. */
+  async shutdown(): Promise<void> {
+    this.accepting = false;
+    await Promise.all([...this.calls.values()].map((c) => c.end('shutdown')));
+  }
+}

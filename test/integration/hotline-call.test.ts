@@ -1,0 +1,88 @@
+/**
+ * The whole path with real peers: a sipp caller (A-law speech in 20 ms packets,
+ * RFC 2833 digits from sipp's own pcaps) dials the hotline, hears the welcome prompt,
+ * presses a digit, is bridged to agent 1001's phone (another sipp that answers
+ * and talks), hangs up; the call is recorded to a stereo WAV whose metadata
+ * lands in PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { runSipp, sippAvailable, type SippOptions } from '../support/sipp.js';
+import { freePort } from '../support/ports.js';
+import { soxStat } from '../support/audio.js';
+import { g711FromWav, writeRtpPcap } from '../support/pcap.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Call } from '../../src/calls/call.js';
+
+const PCAPS = '/usr/share/sip-tester';
+const skip = !sippAvailable() || !existsSync(`${PCAPS}/g711a.pcap`);
+if (skip) console.warn('skipping hotline call tests: sipp or its pcaps missing (apt-get install sip-tester)');
+
+describe.skipIf(skip)('hotline call with real peers', () => {
+  let t: TestServer;
+  let speech: string;
+  const sipp = async (o: Omit<SippOptions, 'target'>): ReturnType<typeof runSipp> =>
+    runSipp({ target: `127.0.0.1:${t.sipPort}`, ...o, extra: ['-mp', String(await freePort()), ...(o.extra ?? [])] });
+  const expectOk = (run: Awaited<ReturnType<typeof runSipp>>): void => {
+    if (run.code !== 0) console.error(run.errors || run.stderr || run.stdout, process.env.SIPP_TRACE === undefined ? "" : run.messages);
+    expect(run.code).toBe(0);
+  };
+
+  beforeAll(async () => {
+    t = await startTestServer({ digitTimeoutMs: 3000 });
+    // 9 s of A-law speech in 20 ms packets, what a desk phone sends
+    const wav = join(t.dataDir, 'speech.wav');
+    execFileSync('espeak-ng', ['-w', wav, 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance and ask about the last invoice I received.']);
+    speech = join(t.dataDir, 'speech-20ms.pcap');
+    writeRtpPcap(speech, g711FromWav(wav, 'alaw'), { pt: 8, ptimeMs: 20 });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('caller presses 1 → digit seen, bridged to agent 1001, recorded: stereo WAV of the talk time, not silent, row in PostgreSQL', async () => {
+    const phonePort = await freePort();
+    expectOk(await sipp({ scenario: 'register.xml', service: '1001', auth: { username: '1001', password: t.agentPassword('1001') }, localPort: phonePort }));
+    const calls: Call[] = [];
+    const digits: { digit: string; source: string }[] = [];
+    t.server.calls.on('call', (c) => {
+      calls.push(c);
+      c.on('dtmf', (_leg, digit, source) => digits.push({ digit, source }));
+    });
+    const phone = sipp({ scenario: 'agent-phone-talk.xml', service: '1001', localPort: phonePort, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await sipp({
+      scenario: 'caller-hotline.xml',
+      service: '100',
+      localPort: await freePort(),
+      timeoutSec: 40,
+      keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech },
+    });
+    expectOk(caller);
+    expectOk(await phone);
+
+    expect(calls).toHaveLength(1);
+    const call = calls[0]!;
+    expect(digits).toEqual([{ digit: '1', source: 'rfc4733' }]);
+    expect(call.variables.get('menu')).toBe('1');
+    expect(call.endCause).toBe('caller-hangup');
+    expect(call.connectedAt).toBeDefined();
+
+    await t.server.recorder.flush();
+    const rows = await t.server.recordings.findByCall(call.id);
+    expect(rows).toHaveLength(1);
+    const row = rows[0]!;
+    expect(row).toMatchObject({ callerNumber: '+15550100', agentId: '1001', channels: 2, status: 'complete', format: 'wav/pcm16/8000/2ch' });
+    expect(existsSync(row.filePath)).toBe(true);
+    const talkMs = (call.endedAt ?? 0) - (call.connectedAt ?? 0);
+    expect(Math.abs(row.durationMs - talkMs)).toBeLessThan(1000);
+    const [left, right] = [await soxStat(row.filePath, 1), await soxStat(row.filePath, 2)];
+    expect(Math.abs(left.lengthSec * 1000 - talkMs)).toBeLessThan(1000);
+    // both parties talk the whole time: neither channel is silence
+    expect(left.rms).toBeGreaterThan(0.005);
+    expect(right.rms).toBeGreaterThan(0.005);
+    expect(t.server.media.endpointCount).toBe(0);
+  }, 60_000);
+});

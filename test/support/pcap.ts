@@ -1,0 +1,60 @@
+/**
+ * Write RTP audio as a pcap sipp can replay (play_pcap_audio): Ethernet/IPv4/UDP
+ * frames, one RTP packet per `ptimeMs` of G.711, timestamps paced in real time.
+ * sipp ships only a 30 ms A-law pcap; this makes 20 ms ones (or any ptime) from
+ * any WAV, e.g. speech from espeak-ng.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+
+export function g711FromWav(wav: string, law: 'alaw' | 'ulaw'): Buffer {
+  return execFileSync('sox', [wav, '-t', law === 'alaw' ? 'al' : 'ul', '-r', '8000', '-c', '1', '-']);
+}
+
+export function writeRtpPcap(file: string, payload: Buffer, opts: { pt: number; ptimeMs: number }): void {
+  const bytesPer = 8 * opts.ptimeMs;
+  const frames: Buffer[] = [];
+  const globalHeader = Buffer.alloc(24);
+  globalHeader.writeUInt32LE(0xa1b2c3d4, 0);
+  globalHeader.writeUInt16LE(2, 4);
+  globalHeader.writeUInt16LE(4, 6);
+  globalHeader.writeUInt32LE(65535, 16);
+  globalHeader.writeUInt32LE(1, 20); // Ethernet
+  frames.push(globalHeader);
+  const ssrc = 0x1234abcd;
+  for (let i = 0, off = 0; off + bytesPer <= payload.length; i++, off += bytesPer) {
+    const rtp = Buffer.alloc(12 + bytesPer);
+    rtp[0] = 0x80;
+    rtp[1] = opts.pt & 0x7f;
+    rtp.writeUInt16BE(i & 0xffff, 2);
+    rtp.writeUInt32BE((i * bytesPer) >>> 0, 4);
+    rtp.writeUInt32BE(ssrc, 8);
+    payload.copy(rtp, 12, off, off + bytesPer);
+    const udp = Buffer.alloc(8);
+    udp.writeUInt16BE(6000, 0);
+    udp.writeUInt16BE(6002, 2);
+    udp.writeUInt16BE(8 + rtp.length, 4);
+    const ip = Buffer.alloc(20);
+    ip[0] = 0x45;
+    ip.writeUInt16BE(20 + 8 + rtp.length, 2);
+    ip[8] = 64;
+    ip[9] = 17;
+    ip.set([127, 0, 0, 1], 12);
+    ip.set([127, 0, 0, 1], 16);
+    let sum = 0;
+    for (let j = 0; j < 20; j += 2) sum += ip.readUInt16BE(j);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    ip.writeUInt16BE(~sum & 0xffff, 10);
+    const eth = Buffer.alloc(14);
+    eth.writeUInt16BE(0x0800, 12);
+    const packet = Buffer.concat([eth, ip, udp, rtp]);
+    const rec = Buffer.alloc(16);
+    const tMs = i * opts.ptimeMs;
+    rec.writeUInt32LE(Math.floor(tMs / 1000), 0);
+    rec.writeUInt32LE((tMs % 1000) * 1000, 4);
+    rec.writeUInt32LE(packet.length, 8);
+    rec.writeUInt32LE(packet.length, 12);
+    frames.push(rec, packet);
+  }
+  writeFileSync(file, Buffer.concat(frames));
+}
