@@ -25,6 +25,11 @@ import { RecordingStore } from './recording/store.js';
 import { CallRecorder } from './recording/recorder.js';
 import { CallManager } from './calls/manager.js';
 import { runHotline } from './calls/hotline.js';
+import { RtpEngineProcess } from './media/rtpengine/process.js';
+import { NgClient } from './media/rtpengine/ng.js';
+import { WebRtcEdge } from './media/rtpengine/webrtc-edge.js';
+import { BrowserEndpoint } from './media/browser-endpoint.js';
+import type { BrowserMedia } from './calls/dial.js';
 
 export interface RunningServer {
   config: Config;
@@ -116,6 +121,27 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   });
   await media.start();
 
+  // Browsers (WebRTC) reach projectrtp through rtpengine: ICE, DTLS-SRTP and Opus stay at the edge.
+  let rtpengine: RtpEngineProcess | undefined;
+  let edge: WebRtcEdge | undefined;
+  let browserMedia: BrowserMedia | undefined;
+  const re = config.media.rtpengine;
+  if (re.enabled) {
+    const [ngHost = '127.0.0.1', ngPortText = '22222'] = re.ng.split(':');
+    let ng: NgClient;
+    if (re.spawn) {
+      rtpengine = new RtpEngineProcess({ logger, interface: re.interface, ngHost, ngPort: Number(ngPortText), portMin: re.portMin, portMax: re.portMax });
+      await rtpengine.start();
+      ng = rtpengine.ng;
+    } else ng = new NgClient({ host: ngHost, port: Number(ngPortText), timeoutMs: 3000, logger });
+    const theEdge = new WebRtcEdge({ ng, logger });
+    edge = theEdge;
+    browserMedia = async (inner, legId) => {
+      const endpoint = await BrowserEndpoint.forOffer(inner, theEdge, legId);
+      return { endpoint, release: () => endpoint.releaseEdge() };
+    };
+  }
+
   // The database may be down at start: calls go on, recordings' metadata is spooled until it is back.
   let db: Db | undefined;
   let dbClosed = false;
@@ -170,6 +196,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       lookup: async (agentId) => (await registrar.lookup(agentId)).map((b) => ({ uri: b.uri, source: b.source })),
       domain: realm,
       trunk: config.trunk,
+      browserMedia,
       logger,
     },
     media,
@@ -232,6 +259,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       await recorder.flush();
       await recordings.stop();
       await media.stop();
+      await edge?.releaseAll().catch(() => undefined);
+      await rtpengine?.stop();
       dbClosed = true;
       clearTimeout(dbRetry);
       await db?.close().catch(() => undefined);

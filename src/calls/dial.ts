@@ -18,8 +18,11 @@ export interface AgentContact {
   source: Destination;
 }
 
-/** Wraps a plain endpoint for a browser: its SDP goes through rtpengine (ICE, DTLS-SRTP). */
-export type BrowserMedia = (inner: MediaEndpoint, legId: string) => Promise<MediaEndpoint>;
+/**
+ * Wraps a plain endpoint for a browser: its SDP goes through rtpengine (ICE,
+ * DTLS-SRTP). `release` drops only the browser side (a fork that lost).
+ */
+export type BrowserMedia = (inner: MediaEndpoint, legId: string) => Promise<{ endpoint: MediaEndpoint; release(): Promise<void> }>;
 
 export interface DialDeps {
   ua: UserAgentCore;
@@ -125,21 +128,23 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
   const log = deps.logger?.child({ callId: opts.callId, party: opts.role === 'agent' ? party : undefined });
   // one plain endpoint shared by the forks: only the winner's answer is applied to it
   const inner = await deps.media.offer({ callId: opts.callId, legId: `${opts.role}` });
-  const started: { call: OutgoingCall; endpoint: MediaEndpoint }[] = [];
+  const started: { call: OutgoingCall; endpoint: MediaEndpoint; release?: () => Promise<void> }[] = [];
   try {
     for (const fork of forks) {
-      let endpoint = inner;
       if (fork.browser) {
         if (deps.browserMedia === undefined) {
           log?.info('browser contact skipped: WebRTC edge disabled');
           continue;
         }
-        endpoint = await deps.browserMedia(inner, `${opts.callId}-${started.length}`);
-      }
-      started.push({ call: fork.start(endpoint.localSdp), endpoint });
+        const wrapped = await deps.browserMedia(inner, `${opts.callId}-${started.length}`);
+        started.push({ call: fork.start(wrapped.endpoint.localSdp), endpoint: wrapped.endpoint, release: () => wrapped.release() });
+      } else started.push({ call: fork.start(inner.localSdp), endpoint: inner });
     }
   } catch (err) {
-    for (const s of started) s.call.cancel();
+    for (const s of started) {
+      s.call.cancel();
+      await s.release?.();
+    }
     await inner.close();
     throw new DialError('media-error', `could not prepare media: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -160,7 +165,7 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
       if (err !== undefined) {
         for (const s of started) {
           s.call.cancel();
-          if (s.endpoint !== inner) void s.endpoint.close();
+          void s.release?.();
         }
         void inner.close();
         reject(err);
@@ -197,7 +202,7 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
         for (const s of started) {
           if (s.call === call) continue;
           s.call.cancel();
-          if (s.endpoint !== inner && s.endpoint !== endpoint) void s.endpoint.close();
+          if (s.endpoint !== endpoint) void s.release?.();
         }
         endpoint
           .setRemoteAnswer(answer)

@@ -178,7 +178,14 @@ export class Leg extends TypedEmitter<LegEvents> {
   private async offerDirection(direction: 'sendonly' | 'sendrecv'): Promise<boolean> {
     const ep = this.endpoint;
     if (ep === undefined || ep.closed || this.session.state !== 'established') return false;
-    const result = await this.session.reinvite(ep.offerWithDirection(direction));
+    let offer: Buffer;
+    try {
+      offer = ep.offerWithDirection(direction);
+    } catch (err) {
+      this.logger?.info({ legId: this.id, err }, 'this leg cannot be re-offered');
+      return false;
+    }
+    const result = await this.session.reinvite(offer);
     const res = result.response;
     if (res === undefined || res.status >= 300) {
       this.logger?.warn({ legId: this.id, status: res?.status, failure: result.failure }, 'hold re-INVITE refused');

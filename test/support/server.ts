@@ -30,7 +30,9 @@ export interface TestServer {
 /** Real PostgreSQL for tests; each server gets a schema of its own. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export async function startTestServer(opts: StartOptions & { env?: Record<string, string>; file?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: StartOptions & { env?: Record<string, string>; file?: string; configure?: (config: Config) => void } = {},
+): Promise<TestServer> {
   const prefix = `test:${randomUUID()}:`;
   const dbSchema = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'hotline-test-'));
@@ -50,6 +52,11 @@ export async function startTestServer(opts: StartOptions & { env?: Record<string
       ...opts.env,
     },
   });
+  // projectrtp runs once per test process: give each process a port block of its own
+  const block = 10000 + 2 * Math.floor(Math.random() * 2400) * 10;
+  config.media.rtpPortMin = block;
+  config.media.rtpPortMax = block + 400;
+  opts.configure?.(config);
   const logger = createLogger(config.log.level);
   const server = await startServer(config, logger, { keepMediaEngine: true, dbSchema, ...opts });
   const address = server.http.server.address();

@@ -107,8 +107,8 @@ export class ProjectRtpMediaServer implements MediaServer {
   }
 
   unbridge(endpoint: MediaEndpoint): void {
-    const ep = endpoint as ProjectRtpEndpoint;
-    if (!ep.closed) ep.channel?.unmix();
+    const ep = unwrap(endpoint);
+    if (ep instanceof ProjectRtpEndpoint && !ep.closed) ep.channel?.unmix();
   }
 
   mix(endpoints: readonly MediaEndpoint[]): MediaMix {
@@ -116,8 +116,15 @@ export class ProjectRtpMediaServer implements MediaServer {
   }
 }
 
+/** The projectrtp endpoint doing the work, under any wrapper (a browser leg's edge). */
+function unwrap(endpoint: MediaEndpoint): MediaEndpoint {
+  let ep = endpoint;
+  while (!(ep instanceof ProjectRtpEndpoint) && 'inner' in ep && typeof ep.inner === 'object' && ep.inner !== null) ep = ep.inner as MediaEndpoint;
+  return ep;
+}
+
 function channelOf(endpoint: MediaEndpoint): NonNullable<ProjectRtpEndpoint['channel']> {
-  const ep = endpoint as ProjectRtpEndpoint;
+  const ep = unwrap(endpoint) as ProjectRtpEndpoint;
   if (!(ep instanceof ProjectRtpEndpoint) || ep.closed || ep.channel === undefined)
     throw new MediaError('MEDIA_ENDPOINT_CLOSED', `endpoint ${endpoint.id} is closed or not a projectrtp endpoint`);
   return ep.channel;
