@@ -85,4 +85,36 @@ describe.skipIf(skip)('hotline call with real peers', () => {
     expect(right.rms).toBeGreaterThan(0.005);
     expect(t.server.media.endpointCount).toBe(0);
   }, 60_000);
+
+  it('agent 1002 presses hold on the phone → recvonly answer, caller held (music), then retrieve → reconnected', async () => {
+    const phonePort = await freePort();
+    expectOk(await sipp({ scenario: 'register.xml', service: '1002', auth: { username: '1002', password: t.agentPassword('1002') }, localPort: phonePort }));
+    // 1001's phone from the first test has gone: drop its binding so the hotline rings 1002
+    const stale = await t.server.redis.keys(`${t.prefix}*1001*`);
+    if (stale.length > 0) await t.server.redis.del(...stale);
+    expect(await t.server.registrar.lookup('1001')).toEqual([]);
+    const states: string[] = [];
+    const calls: Call[] = [];
+    t.server.calls.on('call', (c) => {
+      calls.push(c);
+      c.on('state', (to, _from, cause) => states.push(`${to}:${cause}`));
+    });
+    const phone = sipp({ scenario: 'agent-phone-hold.xml', service: '1002', localPort: phonePort, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await sipp({
+      scenario: 'caller-hotline.xml',
+      service: '100',
+      localPort: await freePort(),
+      timeoutSec: 40,
+      keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_2.pcap`, audio_pcap: speech },
+    });
+    expectOk(caller);
+    expectOk(await phone);
+    expect(states).toEqual(
+      expect.arrayContaining(['connected:answered', 'held:agent-phone-hold', 'connected:agent-phone-retrieve', 'ended:caller-hangup']),
+    );
+    expect(states.indexOf('held:agent-phone-hold')).toBeLessThan(states.indexOf('connected:agent-phone-retrieve'));
+    const agent = calls[0]?.legs.find((l) => l.role === 'agent');
+    expect(agent?.party).toBe('1002');
+  }, 60_000);
 });
