@@ -203,8 +203,10 @@ export class Call extends TypedEmitter<CallEvents> {
     const legs = [this.caller, this.agentLeg, this.consultLeg].filter((l): l is Leg => l !== undefined && l.state !== 'ended');
     if (legs.length < 3 || legs.some((l) => l.endpoint === undefined)) return false;
     this.stopHoldMusic();
-    for (const l of legs) if (l.endpoint !== undefined) this.opts.media.unbridge(l.endpoint);
-    this.mixGroup = this.opts.media.mix(legs.flatMap((l) => (l.endpoint === undefined ? [] : [l.endpoint])));
+    const [caller, agent, consult] = legs as [Leg, Leg, Leg];
+    // agent and consult party are bridged already: the caller joins them
+    this.mixGroup = this.opts.media.mix([agent.endpoint, consult.endpoint].flatMap((e) => (e === undefined ? [] : [e])));
+    if (caller.endpoint !== undefined) this.mixGroup.add(caller.endpoint);
     for (const l of legs) l.markHeld(false, 'conference');
     this.transition('conference', 'conference');
     this.emit('conferenced', legs);
@@ -276,8 +278,11 @@ export class Call extends TypedEmitter<CallEvents> {
 
   /** End the call: every leg hung up and its media closed, once. */
   end(cause: CallEndCause, legCause: LegEndCause = 'hangup-local'): Promise<void> {
-    this.ending ??= (async () => {
-      this.endCause = cause;
+    if (this.ending !== undefined) return this.ending;
+    // set before any work: ending legs emits events whose listeners may call end() again
+    this.endCause = cause;
+    this.ending = (async () => {
+      await Promise.resolve();
       this.stopHoldMusic();
       this.transition('ended', cause);
       this.endedAt = Date.now();

@@ -142,8 +142,11 @@ export class Leg extends TypedEmitter<LegEvents> {
 
   /** Hang up / cancel / reject as the dialog state requires, close media. Idempotent. */
   end(cause: LegEndCause): Promise<void> {
-    this.ending ??= (async () => {
-      this.endCause = cause;
+    if (this.ending !== undefined) return this.ending;
+    // set before any work: terminate() fires the session's `ended`, whose listener calls end() again
+    this.endCause = cause;
+    this.ending = (async () => {
+      await Promise.resolve();
       if (this.session.state !== 'ended') await this.session.terminate(cause === 'shutdown' ? 'shutdown' : 'local-bye').catch(() => undefined);
       await this.endpoint?.close().catch(() => undefined);
       this.transition('ended', cause);

@@ -68,6 +68,9 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
   private applied: MediaDirection = { send: true, recv: true };
   private forced: MediaDirection | undefined;
   channel: NativeChannel | undefined;
+  /** In a projectrtp mix. The engine leaves a mix on its next tick ("mix finished"), not at unmix(). */
+  inMix = false;
+  private unmixWaiters: (() => void)[] = [];
 
   constructor(
     readonly id: string,
@@ -92,6 +95,12 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
         return;
       case 'play':
         this.onPlayEvent(ev.event, ev.reason);
+        return;
+      case 'mix':
+        if (ev.event === 'finished') {
+          this.inMix = false;
+          for (const w of this.unmixWaiters.splice(0)) w();
+        }
         return;
       case 'record':
         this.recordings.get(ev.file)?.onEvent(ev.event);
@@ -268,6 +277,15 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
     done.resolve(reason === 'completed' ? 'completed' : reason === 'channelclosed' ? 'closed' : 'stopped');
   }
 
+  /** Resolves once the engine has taken this channel out of its mix (or after `timeoutMs`). */
+  whenUnmixed(timeoutMs: number): Promise<void> {
+    if (!this.inMix || this._closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.unmixWaiters.push(resolve);
+      setTimeout(resolve, timeoutMs).unref();
+    });
+  }
+
   sendDtmf(digits: string): void {
     const clean = digits.replace(/[^0-9A-D*#]/gi, '');
     if (clean.length > 0) this.requireChannel().dtmf(clean);
@@ -328,6 +346,7 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
       return;
     }
     this._closed = true;
+    for (const w of this.unmixWaiters.splice(0)) w();
     for (const p of this.plays.splice(0)) if (!p.settled) p.resolve('closed');
     for (const rec of [...this.recordings.values()]) rec.onEvent('finished.channelclosed');
     this.ctx.onClosed(this);

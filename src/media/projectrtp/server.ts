@@ -98,21 +98,35 @@ export class ProjectRtpMediaServer implements MediaServer {
     }
   }
 
+  /**
+   * Leaving a mix happens on the engine's next tick, and mixing a channel that
+   * is still in one fails: endpoints already mixed are unmixed first and the
+   * bridge is made once the engine reports them out (within a tick or two).
+   */
   bridge(a: MediaEndpoint, b: MediaEndpoint): void {
-    const ca = channelOf(a);
-    const cb = channelOf(b);
-    ca.unmix();
-    cb.unmix();
-    if (!ca.mix(cb)) throw new MediaError('MEDIA_UNAVAILABLE', 'projectrtp refused to bridge');
+    const ea = projectrtpOf(a);
+    const eb = projectrtpOf(b);
+    const busy = [ea, eb].filter((e) => e.inMix);
+    for (const e of busy) e.channel?.unmix();
+    const join = (): void => {
+      if (ea.closed || eb.closed || ea.channel === undefined || eb.channel === undefined) return;
+      if (ea.channel.mix(eb.channel)) {
+        ea.inMix = true;
+        eb.inMix = true;
+      } else this.opts.logger?.error({ a: ea.id, b: eb.id, code: 'MEDIA_UNAVAILABLE' }, 'projectrtp refused to bridge');
+    };
+    if (busy.length === 0) join();
+    else void Promise.all(busy.map((e) => e.whenUnmixed(1000))).then(join);
   }
 
   unbridge(endpoint: MediaEndpoint): void {
     const ep = unwrap(endpoint);
-    if (ep instanceof ProjectRtpEndpoint && !ep.closed) ep.channel?.unmix();
+    if (ep instanceof ProjectRtpEndpoint && !ep.closed && ep.inMix) ep.channel?.unmix();
   }
 
+  /** A mix seeded with endpoints already bridged together (or one endpoint); `add` joins others to it. */
   mix(endpoints: readonly MediaEndpoint[]): MediaMix {
-    return new ProjectRtpMix(endpoints);
+    return new ProjectRtpMix(endpoints, this.opts.logger);
   }
 }
 
@@ -123,18 +137,21 @@ function unwrap(endpoint: MediaEndpoint): MediaEndpoint {
   return ep;
 }
 
-function channelOf(endpoint: MediaEndpoint): NonNullable<ProjectRtpEndpoint['channel']> {
-  const ep = unwrap(endpoint) as ProjectRtpEndpoint;
+function projectrtpOf(endpoint: MediaEndpoint): ProjectRtpEndpoint {
+  const ep = unwrap(endpoint);
   if (!(ep instanceof ProjectRtpEndpoint) || ep.closed || ep.channel === undefined)
     throw new MediaError('MEDIA_ENDPOINT_CLOSED', `endpoint ${endpoint.id} is closed or not a projectrtp endpoint`);
-  return ep.channel;
+  return ep;
 }
 
 class ProjectRtpMix implements MediaMix {
-  private readonly list: MediaEndpoint[] = [];
+  private readonly list: MediaEndpoint[];
 
-  constructor(initial: readonly MediaEndpoint[]) {
-    for (const ep of initial) this.add(ep);
+  constructor(
+    initial: readonly MediaEndpoint[],
+    private readonly logger?: Logger,
+  ) {
+    this.list = [...initial];
   }
 
   get members(): readonly MediaEndpoint[] {
@@ -146,16 +163,29 @@ class ProjectRtpMix implements MediaMix {
     const anchor = this.members[0];
     this.list.push(endpoint);
     if (anchor === undefined) return;
-    channelOf(endpoint).unmix();
-    // projectrtp joins a channel to the mix its argument's partner is in
-    if (!channelOf(anchor).mix(channelOf(endpoint))) throw new MediaError('MEDIA_UNAVAILABLE', 'projectrtp refused to mix');
+    const a = projectrtpOf(anchor);
+    const e = projectrtpOf(endpoint);
+    const join = (): void => {
+      if (a.closed || e.closed || a.channel === undefined || e.channel === undefined) return;
+      // the anchor is in the mix: the newcomer joins it
+      if (a.channel.mix(e.channel)) {
+        a.inMix = true;
+        e.inMix = true;
+      } else this.logger?.error({ endpoint: e.id, code: 'MEDIA_UNAVAILABLE' }, 'projectrtp refused to mix');
+    };
+    if (!e.inMix) join();
+    else {
+      e.channel?.unmix();
+      void e.whenUnmixed(1000).then(join);
+    }
   }
 
   remove(endpoint: MediaEndpoint): void {
     const i = this.list.indexOf(endpoint);
     if (i < 0) return;
     this.list.splice(i, 1);
-    if (!endpoint.closed) channelOf(endpoint).unmix();
+    const ep = unwrap(endpoint);
+    if (ep instanceof ProjectRtpEndpoint && !ep.closed && ep.inMix) ep.channel?.unmix();
   }
 }
 
