@@ -35,6 +35,8 @@ export type CallEndCause = 'caller-hangup' | 'agent-hangup' | 'server-hangup' | 
 
 export type TransferKind = 'blind' | 'attended';
 
+export type RecordingEvent = 'started' | 'paused' | 'resumed' | 'stopped';
+
 export type CallEvents = {
   state: [to: CallState, from: CallState, cause: string];
   'leg.added': [leg: Leg];
@@ -42,6 +44,7 @@ export type CallEvents = {
   dtmf: [leg: Leg, digit: string, source: DtmfSource];
   transferred: [kind: TransferKind, from: Leg | undefined, to: Leg];
   conferenced: [legs: readonly Leg[]];
+  recording: [event: RecordingEvent, recordingId: string];
   ended: [cause: CallEndCause];
 };
 
@@ -274,6 +277,11 @@ export class Call extends TypedEmitter<CallEvents> {
     this.agentLeg = next;
     this.consultLeg = undefined;
     this.connect(next, 'conference-leave');
+  }
+
+  /** The recorder reports what happened to this call's recording (CTI recording events). */
+  noteRecording(event: RecordingEvent, recordingId: string): void {
+    this.emit('recording', event, recordingId);
   }
 
   /** End the call: every leg hung up and its media closed, once. */

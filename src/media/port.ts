@@ -115,6 +115,14 @@ export interface MediaMix {
   readonly members: readonly MediaEndpoint[];
 }
 
+export interface MediaTotals {
+  opened: number;
+  closed: number;
+  packetsIn: number;
+  packetsOut: number;
+  dropped: number;
+}
+
 export interface MediaServer {
   readonly name: string;
   start(): Promise<void>;
@@ -131,4 +139,6 @@ export interface MediaServer {
   mix(endpoints: readonly MediaEndpoint[]): MediaMix;
   /** Open endpoints (for health and benchmarks). */
   readonly endpointCount: number;
+  /** Running totals over endpoints closed so far (benchmarks, metrics). */
+  totals(): MediaTotals;
 }

@@ -34,6 +34,8 @@ export interface ActiveRecording {
 export class CallRecorder {
   /** Metadata writes in flight (tests and shutdown wait for them). */
   private readonly inflight = new Set<Promise<void>>();
+  /** Recordings of calls in progress, by call id. */
+  private readonly active = new Map<string, { call: Call; rec: ActiveRecording }>();
 
   constructor(private readonly opts: RecorderOptions) {}
 
@@ -44,10 +46,17 @@ export class CallRecorder {
     call.on('state', (to) => {
       if (to !== 'connected' || active !== undefined) return;
       active = this.start(call);
+      if (active === undefined) return;
+      this.active.set(call.id, { call, rec: active });
+      call.noteRecording('started', active.id);
     });
     call.on('ended', () => {
       if (active === undefined) return;
-      const p = this.finish(call, active).finally(() => this.inflight.delete(p));
+      this.active.delete(call.id);
+      const rec = active;
+      const p = this.finish(call, rec)
+        .then(() => call.noteRecording('stopped', rec.id))
+        .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
     });
   }
@@ -102,6 +111,22 @@ export class CallRecorder {
     };
     const outcome = await this.opts.store.save(meta);
     log?.info({ outcome, durationMs: meta.durationMs }, 'recording stored');
+  }
+
+  /**
+   * Pause (PCI: the caller reads out a card number) or resume a call's
+   * recording. While paused nothing is written: the file is shorter by the
+   * paused time. Returns false when the call has no recording in progress.
+   */
+  setPaused(callId: string, paused: boolean): boolean {
+    const entry = this.active.get(callId);
+    if (entry === undefined) return false;
+    const { call, rec } = entry;
+    if (rec.media.paused === paused) return true;
+    if (paused) rec.media.pause();
+    else rec.media.resume();
+    call.noteRecording(paused ? 'paused' : 'resumed', rec.id);
+    return true;
   }
 
   /** Resolves when every recording of ended calls has its metadata stored or spooled. */

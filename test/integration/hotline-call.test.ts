@@ -117,4 +117,43 @@ describe.skipIf(skip)('hotline call with real peers', () => {
     const agent = calls[0]?.legs.find((l) => l.role === 'agent');
     expect(agent?.party).toBe('1002');
   }, 60_000);
+
+  it('recording paused for 2 s (PCI) then resumed → file shorter by the pause; started/paused/resumed/stopped events', async () => {
+    // only 1003 answers this time: drop the earlier tests' phones
+    for (const id of ['1001', '1002']) {
+      const stale = await t.server.redis.keys(`${t.prefix}*${id}*`);
+      if (stale.length > 0) await t.server.redis.del(...stale);
+    }
+    const phonePort = await freePort();
+    expectOk(await sipp({ scenario: 'register.xml', service: '1003', auth: { username: '1003', password: t.agentPassword('1003') }, localPort: phonePort }));
+    const events: string[] = [];
+    const calls: Call[] = [];
+    let pausedMs = 0;
+    t.server.calls.on('call', (c) => {
+      calls.push(c);
+      c.on('recording', (e) => events.push(e));
+      c.on('state', (to) => {
+        if (to !== 'connected') return;
+        setTimeout(() => {
+          const from = Date.now();
+          expect(t.server.recorder.setPaused(c.id, true)).toBe(true);
+          setTimeout(() => {
+            t.server.recorder.setPaused(c.id, false);
+            pausedMs = Date.now() - from;
+          }, 2000);
+        }, 1000);
+      });
+    });
+    const phone = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: phonePort, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    expectOk(await sipp({ scenario: 'caller-hotline.xml', service: '100', localPort: await freePort(), timeoutSec: 40, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_3.pcap`, audio_pcap: speech } }));
+    expectOk(await phone);
+    await t.server.recorder.flush();
+    const call = calls[0]!;
+    expect(events).toEqual(['started', 'paused', 'resumed', 'stopped']);
+    const [row] = await t.server.recordings.findByCall(call.id);
+    const talkMs = (call.endedAt ?? 0) - (call.connectedAt ?? 0);
+    expect(pausedMs).toBeGreaterThan(1900);
+    expect(Math.abs(row!.durationMs - (talkMs - pausedMs))).toBeLessThan(1000);
+  }, 60_000);
 });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { MediaError, type MediaEndpoint, type MediaMix, type MediaServer, type OpenOptions } from '../port.js';
+import { MediaError, type MediaEndpoint, type MediaMix, type MediaServer, type MediaTotals, type OpenOptions } from '../port.js';
 import { parseSdp, remoteAudio, SdpError } from '../sdp.js';
 import { acquireEngine, engineRunning, releaseEngine } from './engine.js';
 import type { NativeAddon } from './binding.js';
@@ -32,12 +32,20 @@ export class ProjectRtpMediaServer implements MediaServer {
   private readonly endpoints = new Set<ProjectRtpEndpoint>();
   private readonly ctx: EndpointContext;
   private stopped = false;
+  private readonly sums: MediaTotals = { opened: 0, closed: 0, packetsIn: 0, packetsOut: 0, dropped: 0 };
 
   constructor(private readonly opts: ProjectRtpOptions) {
     this.ctx = {
       publicAddress: opts.publicAddress,
       silenceFile: join(opts.workDir, 'silence-20ms.wav'),
-      onClosed: (ep) => this.endpoints.delete(ep),
+      onClosed: (ep) => {
+        this.endpoints.delete(ep);
+        const st = ep.stats();
+        this.sums.closed++;
+        this.sums.packetsIn += st.packetsIn;
+        this.sums.packetsOut += st.packetsOut;
+        this.sums.dropped += st.dropped;
+      },
     };
   }
 
@@ -64,6 +72,10 @@ export class ProjectRtpMediaServer implements MediaServer {
     return this.endpoints.size;
   }
 
+  totals(): MediaTotals {
+    return { ...this.sums };
+  }
+
   private requireNative(): NativeAddon {
     if (this.native === undefined || this.stopped || !engineRunning()) throw new MediaError('MEDIA_UNAVAILABLE', 'media engine not running');
     return this.native;
@@ -79,6 +91,7 @@ export class ProjectRtpMediaServer implements MediaServer {
       const channel = native.openchannel({ remote }, ep.onNative);
       ep.bind(channel, offer);
       this.endpoints.add(ep);
+      this.sums.opened++;
       return Promise.resolve(ep);
     } catch (err) {
       return Promise.reject(asMediaError(err));
@@ -92,6 +105,7 @@ export class ProjectRtpMediaServer implements MediaServer {
       const channel = native.openchannel({}, ep.onNative);
       ep.bind(channel, undefined);
       this.endpoints.add(ep);
+      this.sums.opened++;
       return Promise.resolve(ep);
     } catch (err) {
       return Promise.reject(asMediaError(err));
