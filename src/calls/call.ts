@@ -35,6 +35,8 @@ export type CallEndCause = 'caller-hangup' | 'agent-hangup' | 'server-hangup' | 
 
 export type TransferKind = 'blind' | 'attended';
 
+export type SuperviseMode = 'listen' | 'barge';
+
 export type RecordingEvent = 'started' | 'paused' | 'resumed' | 'stopped';
 
 export type CallEvents = {
@@ -45,6 +47,7 @@ export type CallEvents = {
   transferred: [kind: TransferKind, from: Leg | undefined, to: Leg];
   conferenced: [legs: readonly Leg[]];
   recording: [event: RecordingEvent, recordingId: string];
+  supervised: [leg: Leg, mode: SuperviseMode];
   ended: [cause: CallEndCause];
 };
 
@@ -69,6 +72,7 @@ export class Call extends TypedEmitter<CallEvents> {
   /** The agent leg the caller is talking to (or was, while held/consulting). */
   agentLeg: Leg | undefined;
   consultLeg: Leg | undefined;
+  readonly supervisors = new Set<Leg>();
   private mixGroup: MediaMix | undefined;
   private holdAbort: AbortController | undefined;
   private ending: Promise<void> | undefined;
@@ -120,6 +124,8 @@ export class Call extends TypedEmitter<CallEvents> {
     if (a === undefined || b === undefined) throw new Error('connect: a leg has no media');
     this.stopHoldMusic();
     this.opts.media.bridge(a, b);
+    this.mixGroup = undefined;
+    for (const sup of this.supervisors) void sup.end('hangup-local');
     this.agentLeg = agent;
     this.caller.markHeld(false, 'connected');
     agent.markHeld(false, 'connected');
@@ -216,6 +222,26 @@ export class Call extends TypedEmitter<CallEvents> {
     return true;
   }
 
+  /**
+   * A supervisor joins a connected call: `listen` hears caller and agent and
+   * is not heard; `barge` is heard by both. (Whisper, heard by the agent only,
+   * needs per-listener mixes projectrtp does not have.)
+   */
+  supervise(leg: Leg, mode: SuperviseMode): boolean {
+    const caller = this.caller.endpoint;
+    const agent = this.agentLeg?.endpoint;
+    const sup = leg.endpoint;
+    if (this._state !== 'connected' || caller === undefined || agent === undefined || sup === undefined) return false;
+    if (!this.legs.includes(leg)) this.addLeg(leg);
+    sup.setDirection({ send: true, recv: mode === 'barge' });
+    // caller and agent are bridged: the supervisor joins their mix
+    this.mixGroup ??= this.opts.media.mix([caller, agent]);
+    this.mixGroup.add(sup);
+    this.supervisors.add(leg);
+    this.emit('supervised', leg, mode);
+    return true;
+  }
+
   /** Blind transfer: the agent leg is released at once, the caller hears ringback until `to` answers. */
   async releaseForBlindTransfer(): Promise<void> {
     const agent = this.agentLeg;
@@ -235,6 +261,10 @@ export class Call extends TypedEmitter<CallEvents> {
 
   private onLegEnded(leg: Leg): void {
     if (this._state === 'ended') return;
+    if (this.supervisors.delete(leg)) {
+      if (leg.endpoint !== undefined) this.mixGroup?.remove(leg.endpoint);
+      return;
+    }
     if (leg === this.caller) {
       void this.end(leg.endCause === 'hangup-remote' || leg.endCause === 'cancelled' ? 'caller-hangup' : 'failed');
       return;

@@ -10,7 +10,7 @@ import type { InDialogRequest } from '../sip/ua/session.js';
 import { parseNameAddr } from '../sip/message/headers.js';
 import type { MediaServer } from '../media/port.js';
 import { TypedEmitter } from '../sip/ua/typed-emitter.js';
-import { Call } from './call.js';
+import { Call, type SuperviseMode } from './call.js';
 import { Leg } from './leg.js';
 import { dialAgent, dialTrunk, DialError, type DialDeps } from './dial.js';
 
@@ -110,7 +110,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   }
 
   /** Dial an agent or a number for this call (the leg is not yet connected to anything). */
-  async dial(call: Call, target: string, role: 'agent' | 'consult', signal?: AbortSignal): Promise<Leg> {
+  async dial(call: Call, target: string, role: 'agent' | 'consult' | 'supervisor', signal?: AbortSignal): Promise<Leg> {
     const from = call.caller.session.state !== 'ended' ? (call.caller.session as IncomingCall).from : undefined;
     const opts = { role, from, ringTimeoutMs: this.opts.ringTimeoutMs, callId: call.id, signal };
     if (this.opts.agentIds.includes(target)) return dialAgent(this.opts.dial, target, opts);
@@ -158,6 +158,23 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       if (call.state === 'held') call.retrieve('consult-failed');
       return false;
     }
+  }
+
+  /** A supervisor's phone is called and joins the call listening (or barging in). */
+  async supervise(call: Call, supervisorId: string, mode: SuperviseMode): Promise<boolean> {
+    if (call.state !== 'connected') return false;
+    let leg: Leg;
+    try {
+      leg = await this.dial(call, supervisorId, 'supervisor');
+    } catch (err) {
+      call.log?.info({ cause: err instanceof DialError ? err.reason : 'failed' }, 'supervisor not reached');
+      return false;
+    }
+    if (!call.supervise(leg, mode)) {
+      await leg.end('hangup-local');
+      return false;
+    }
+    return true;
   }
 
   private async onRefer(call: Call, leg: Leg, req: InDialogRequest, referTo: string): Promise<void> {

@@ -177,4 +177,30 @@ describe.skipIf(skip)('transfer and conference with real peers', () => {
     expect(call.legs.every((l) => l.state === 'ended')).toBe(true);
     expect(await endpointsDrained()).toBe(0);
   }, 60_000);
+
+  it('supervisor 1002 listens in: joins the caller+agent mix and is sent its audio; caller hangs up → supervisor gets BYE', async () => {
+    const [port1001, port1002] = [await register('1001'), await register('1002')];
+    const next = nextCall();
+    const phone1001 = sipp({ scenario: 'agent-phone-talk.xml', service: '1001', localPort: port1001, timeoutSec: 40, keys: { audio_pcap: speech } });
+    const phone1002 = sipp({ scenario: 'agent-phone-talk.xml', service: '1002', localPort: port1002, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await sleep(300);
+    const caller = runCaller();
+    const { call } = await next;
+    const supStats: number[] = [];
+    call.on('leg.added', (leg) => {
+      if (leg.role === 'supervisor') leg.endpoint?.on('closed', (_r, st) => supStats.push(st.packetsOut));
+    });
+    await waitState(call, 'connected');
+    expect(await t.server.calls.supervise(call, '1002', 'listen')).toBe(true);
+    expect(call.state).toBe('connected');
+    expect([...call.supervisors].map((l) => l.party)).toEqual(['1002']);
+
+    expectOk('caller', await caller);
+    expectOk('phone 1001', await phone1001);
+    expectOk('supervisor 1002', await phone1002);
+    // the supervisor's endpoint was sent the caller+agent mix for the rest of the call
+    expect(supStats).toHaveLength(1);
+    expect(supStats[0]).toBeGreaterThan(50);
+    expect(await endpointsDrained()).toBe(0);
+  }, 60_000);
 });
