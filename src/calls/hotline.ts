@@ -66,7 +66,7 @@ export async function runHotline(call: Call, deps: HotlineDeps): Promise<void> {
   }
 
   await call.caller.endpoint?.play([deps.prompt('connecting')]).catch(() => undefined);
-  if (call.state !== 'ivr') return;
+  if (call.state !== 'ivr' || call.caller.endCause !== undefined) return;
   call.transition('offering', 'ring-agent');
   const abort = new AbortController();
   call.once('ended', () => abort.abort());

@@ -148,8 +148,10 @@ export class Leg extends TypedEmitter<LegEvents> {
     this.ending = (async () => {
       await Promise.resolve();
       if (this.session.state !== 'ended') await this.session.terminate(cause === 'shutdown' ? 'shutdown' : 'local-bye').catch(() => undefined);
-      await this.endpoint?.close().catch(() => undefined);
+      // ended before the media closes: closing it settles prompts, and whoever awaited
+      // one must already see the call as over (not carry on and, say, ring an agent)
       this.transition('ended', cause);
+      await this.endpoint?.close().catch(() => undefined);
       this.removeAllListeners();
     })();
     return this.ending;
