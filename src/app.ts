@@ -29,6 +29,7 @@ import { RtpEngineProcess } from './media/rtpengine/process.js';
 import { NgClient } from './media/rtpengine/ng.js';
 import { WebRtcEdge } from './media/rtpengine/webrtc-edge.js';
 import { BrowserEndpoint } from './media/browser-endpoint.js';
+import { PtimeEdge } from './media/rtpengine/ptime-edge.js';
 import type { BrowserMedia } from './calls/dial.js';
 
 export interface RunningServer {
@@ -125,6 +126,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   let rtpengine: RtpEngineProcess | undefined;
   let edge: WebRtcEdge | undefined;
   let browserMedia: BrowserMedia | undefined;
+  let ptimeEdge: PtimeEdge | undefined;
   const re = config.media.rtpengine;
   if (re.enabled) {
     const [ngHost = '127.0.0.1', ngPortText = '22222'] = re.ng.split(':');
@@ -135,6 +137,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       ng = rtpengine.ng;
     } else ng = new NgClient({ host: ngHost, port: Number(ngPortText), timeoutMs: 3000, logger });
     const theEdge = new WebRtcEdge({ ng, logger });
+    // callers sending other than 20 ms packets are re-chunked for projectrtp
+    ptimeEdge = new PtimeEdge({ ng, logger });
     edge = theEdge;
     browserMedia = async (inner, legId) => {
       const endpoint = await BrowserEndpoint.forOffer(inner, theEdge, legId);
@@ -200,6 +204,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       logger,
     },
     media,
+    ptimeEdge,
     agentIds,
     ringTimeoutMs: opts.ringTimeoutMs ?? config.calls.ringTimeoutSeconds * 1000,
     prompt,
@@ -240,7 +245,9 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
 
   const http = buildHttpServer({
     logger,
-    health: () => Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis), media: media.healthy() }),
+    health: () =>
+      Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis), media: media.healthy(), ...(rtpengine === undefined ? {} : { rtpengine: rtpengine.healthy }) }),
+    mediaStats: () => ({ endpoints: media.endpointCount, totals: media.totals() }),
   });
 
   await sip.start();
@@ -260,6 +267,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       await recordings.stop();
       await media.stop();
       await edge?.releaseAll().catch(() => undefined);
+      await ptimeEdge?.releaseAll().catch(() => undefined);
       await rtpengine?.stop();
       dbClosed = true;
       clearTimeout(dbRetry);

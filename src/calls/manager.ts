@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import type { IncomingCall } from '../sip/ua/incoming-call.js';
 import type { InDialogRequest } from '../sip/ua/session.js';
 import { parseNameAddr } from '../sip/message/headers.js';
-import type { MediaServer } from '../media/port.js';
+import type { MediaEndpoint, MediaServer } from '../media/port.js';
+import { needsPtimeEdge, type PtimeEdge } from '../media/rtpengine/ptime-edge.js';
+import { PtimeEndpoint } from '../media/ptime-endpoint.js';
 import { TypedEmitter } from '../sip/ua/typed-emitter.js';
 import { Call, type SuperviseMode } from './call.js';
 import { Leg } from './leg.js';
@@ -21,6 +23,8 @@ export type CallManagerEvents = {
 export interface CallManagerOptions {
   dial: DialDeps;
   media: MediaServer;
+  /** rtpengine re-chunking callers whose ptime is not 20 ms (projectrtp's); absent: answered directly. */
+  ptimeEdge?: PtimeEdge;
   agentIds: readonly string[];
   ringTimeoutMs: number;
   prompt(name: string): string;
@@ -50,9 +54,13 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       incoming.reject(488, 'Not Acceptable Here (an SDP offer is required)');
       return undefined;
     }
-    let endpoint;
+    let endpoint: MediaEndpoint;
     try {
-      endpoint = await this.opts.media.answer(offer, { callId: incoming.request.callId, legId: 'caller' });
+      const ids = { callId: incoming.request.callId, legId: 'caller' };
+      endpoint =
+        this.opts.ptimeEdge !== undefined && needsPtimeEdge(offer)
+          ? await PtimeEndpoint.forOffer(this.opts.media, this.opts.ptimeEdge, offer, ids)
+          : await this.opts.media.answer(offer, ids);
     } catch (err) {
       const code = err instanceof Error && 'code' in err ? String(err.code) : 'MEDIA_UNAVAILABLE';
       log?.info({ err, code }, 'caller offer refused');

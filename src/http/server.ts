@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
+import type { MediaTotals } from '../media/port.js';
 import { registerErrorHandlers } from './errors.js';
 
 /** Named readiness checks, e.g. `{ redis: true, sip: false }`. */
@@ -8,6 +9,19 @@ export type HealthChecks = Record<string, boolean>;
 export interface HttpServerDeps {
   logger: Logger;
   health: () => Promise<HealthChecks>;
+  /** Media engine figures for `GET /v1/media/stats` (benchmarks, metrics); the route exists only when given. */
+  mediaStats?: () => { endpoints: number; totals: MediaTotals };
+}
+
+export interface MediaStatsBody {
+  /** Open media endpoints. */
+  endpoints: number;
+  /** Running totals over closed endpoints. */
+  totals: MediaTotals;
+  /** V8 heap in use, bytes. */
+  heapUsed: number;
+  /** process.cpuUsage(): user/system µs since start. */
+  cpu: NodeJS.CpuUsage;
 }
 
 export interface HealthBody {
@@ -16,7 +30,7 @@ export interface HealthBody {
 }
 
 /** The HTTP server: `GET /health` plus coded errors. Later features register their routes as plugins. */
-export function buildHttpServer({ logger, health }: HttpServerDeps): FastifyInstance {
+export function buildHttpServer({ logger, health, mediaStats }: HttpServerDeps): FastifyInstance {
   // Widen to fastify's logger interface so the instance is a plain FastifyInstance that plugins can type against.
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({ loggerInstance });
@@ -28,6 +42,14 @@ export function buildHttpServer({ logger, health }: HttpServerDeps): FastifyInst
     const body: HealthBody = { status: ok ? 'ok' : 'unavailable', checks };
     return reply.code(ok ? 200 : 503).send(body);
   });
+
+  if (mediaStats !== undefined) {
+    // Unauthenticated for now, like /health: CTI authentication (a later issue) will guard /v1/* routes.
+    app.get('/v1/media/stats', () => {
+      const body: MediaStatsBody = { ...mediaStats(), heapUsed: process.memoryUsage().heapUsed, cpu: process.cpuUsage() };
+      return body;
+    });
+  }
 
   return app;
 }
