@@ -21,6 +21,7 @@ test: setup ensure-redis
 
 bench: setup ensure-redis
 	npm run bench:sip
+	npm run bench:media
 
 clean:
 	rm -rf dist coverage
