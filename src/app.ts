@@ -18,7 +18,7 @@ import { createCallRouter } from './calls/router.js';
 import type { IncomingCall } from './sip/ua/incoming-call.js';
 import { join } from 'node:path';
 import { ProjectRtpMediaServer } from './media/projectrtp/server.js';
-import type { MediaServer } from './media/port.js';
+import type { MediaEndpoint, MediaServer } from './media/port.js';
 import { ensurePrompts, ensureTone, promptPath } from './media/prompts.js';
 import { openDb, type Db } from './store/db.js';
 import { RecordingStore } from './recording/store.js';
@@ -127,6 +127,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   let edge: WebRtcEdge | undefined;
   let browserMedia: BrowserMedia | undefined;
   let ptimeEdge: PtimeEdge | undefined;
+  let browserAnswer: ((offer: Buffer, ids: { callId: string; legId: string }) => Promise<MediaEndpoint>) | undefined;
   const re = config.media.rtpengine;
   if (re.enabled) {
     const [ngHost = '127.0.0.1', ngPortText = '22222'] = re.ng.split(':');
@@ -144,6 +145,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       const endpoint = await BrowserEndpoint.forOffer(inner, theEdge, legId);
       return { endpoint, release: () => endpoint.releaseEdge() };
     };
+    let browserCalls = 0;
+    browserAnswer = (offer, ids) => BrowserEndpoint.forBrowserOffer(media, theEdge, offer, { ...ids, edgeCallId: `in-${instanceId}-${++browserCalls}` });
   }
 
   // The database may be down at start: calls go on, recordings' metadata is spooled until it is back.
@@ -204,6 +207,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       logger,
     },
     media,
+    browserAnswer,
     ptimeEdge,
     agentIds,
     ringTimeoutMs: opts.ringTimeoutMs ?? config.calls.ringTimeoutSeconds * 1000,

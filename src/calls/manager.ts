@@ -11,6 +11,7 @@ import { parseNameAddr } from '../sip/message/headers.js';
 import type { MediaEndpoint, MediaServer } from '../media/port.js';
 import { needsPtimeEdge, type PtimeEdge } from '../media/rtpengine/ptime-edge.js';
 import { PtimeEndpoint } from '../media/ptime-endpoint.js';
+import { parseSdp, remoteAudio } from '../media/sdp.js';
 import { TypedEmitter } from '../sip/ua/typed-emitter.js';
 import { Call, type SuperviseMode } from './call.js';
 import { Leg } from './leg.js';
@@ -23,6 +24,8 @@ export type CallManagerEvents = {
 export interface CallManagerOptions {
   dial: DialDeps;
   media: MediaServer;
+  /** Answer a browser's (WebRTC) offer through the edge; absent: browsers cannot call in (488). */
+  browserAnswer?: (offer: Buffer, ids: { callId: string; legId: string }) => Promise<MediaEndpoint>;
   /** rtpengine re-chunking callers whose ptime is not 20 ms (projectrtp's); absent: answered directly. */
   ptimeEdge?: PtimeEdge;
   agentIds: readonly string[];
@@ -31,6 +34,14 @@ export interface CallManagerOptions {
   /** A number that is not an agent goes to the trunk when it matches. */
   trunkMatch?: RegExp;
   logger?: Logger;
+}
+
+function isWebRtcOffer(sdp: Buffer): boolean {
+  try {
+    return remoteAudio(parseSdp(sdp)).webrtc;
+  } catch {
+    return false;
+  }
 }
 
 export class CallManager extends TypedEmitter<CallManagerEvents> {
@@ -57,10 +68,9 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     let endpoint: MediaEndpoint;
     try {
       const ids = { callId: incoming.request.callId, legId: 'caller' };
-      endpoint =
-        this.opts.ptimeEdge !== undefined && needsPtimeEdge(offer)
-          ? await PtimeEndpoint.forOffer(this.opts.media, this.opts.ptimeEdge, offer, ids)
-          : await this.opts.media.answer(offer, ids);
+      if (this.opts.browserAnswer !== undefined && isWebRtcOffer(offer)) endpoint = await this.opts.browserAnswer(offer, ids);
+      else if (this.opts.ptimeEdge !== undefined && needsPtimeEdge(offer)) endpoint = await PtimeEndpoint.forOffer(this.opts.media, this.opts.ptimeEdge, offer, ids);
+      else endpoint = await this.opts.media.answer(offer, ids);
     } catch (err) {
       const code = err instanceof Error && 'code' in err ? String(err.code) : 'MEDIA_UNAVAILABLE';
       log?.info({ err, code }, 'caller offer refused');

@@ -6,7 +6,7 @@
  * Closing it closes the inner endpoint and releases the rtpengine call.
  */
 import { TypedEmitter } from '../sip/ua/typed-emitter.js';
-import { MediaError } from './port.js';
+import { MediaError, type MediaServer, type OpenOptions } from './port.js';
 import type {
   EndpointStats,
   MediaDirection,
@@ -45,6 +45,29 @@ export class BrowserEndpoint extends TypedEmitter<MediaEndpointEvents> implement
   static async forOffer(inner: MediaEndpoint, edge: WebRtcEdge, edgeCallId: string): Promise<BrowserEndpoint> {
     const ep = new BrowserEndpoint(inner, edge, edgeCallId);
     ep._localSdp = await edge.offerToBrowser(edgeCallId, SERVER_TAG, inner.localSdp);
+    return ep;
+  }
+
+  /**
+   * A browser calls us: its WebRTC offer becomes a plain offer for a new
+   * projectrtp endpoint, whose answer goes back to the browser as WebRTC.
+   */
+  static async forBrowserOffer(media: MediaServer, edge: WebRtcEdge, browserOffer: Buffer, ids: OpenOptions & { edgeCallId: string }): Promise<BrowserEndpoint> {
+    const plainOffer = await edge.offerFromBrowser(ids.edgeCallId, BROWSER_TAG, browserOffer);
+    let inner: MediaEndpoint;
+    try {
+      inner = await media.answer(plainOffer, ids);
+    } catch (err) {
+      await edge.release(ids.edgeCallId).catch(() => undefined);
+      throw err;
+    }
+    const ep = new BrowserEndpoint(inner, edge, ids.edgeCallId);
+    try {
+      ep._localSdp = await edge.answerToBrowser(ids.edgeCallId, BROWSER_TAG, SERVER_TAG, inner.localSdp);
+    } catch (err) {
+      await ep.close();
+      throw err;
+    }
     return ep;
   }
 

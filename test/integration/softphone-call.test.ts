@@ -91,4 +91,26 @@ describe.skipIf(reason !== undefined)('Chromium softphone answers a hotline call
     expect((await soxStat(row!.filePath, 1)).rms).toBeGreaterThan(0.005);
     expect((await soxStat(row!.filePath, 2)).rms).toBeGreaterThan(0.001);
   }, 60_000);
+
+  it('the browser calls the hotline itself → WebRTC offer answered through rtpengine, prompt heard, RFC 4733 digit 5 seen; no agent → server hangs up', async () => {
+    await phone.unregister();
+    const calls: Call[] = [];
+    const digits: string[] = [];
+    t.server.calls.on('call', (c) => {
+      calls.push(c);
+      c.on('dtmf', (_leg, d, source) => digits.push(`${d}:${source}`));
+    });
+    await phone.call('100', { wait: 'confirmed', timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await phone.sendDtmf('5');
+    await new Promise((r) => setTimeout(r, 1000));
+    const stats = await phone.stats();
+    // the welcome prompt reached the page
+    expect(stats.packetsReceived).toBeGreaterThan(50);
+    expect(digits).toEqual(['5:rfc4733']);
+    expect(calls[0]?.variables.get('menu')).toBe('5');
+    // nobody is registered: no-agent prompt, then the server hangs up
+    await expect.poll(async () => (await phone.state()).session, { timeout: 15_000 }).toBe('ended');
+    expect(calls[0]?.endCause).toBe('no-agent');
+  }, 60_000);
 });
