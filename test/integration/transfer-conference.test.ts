@@ -203,4 +203,40 @@ describe.skipIf(skip)('transfer and conference with real peers', () => {
     expect(supStats[0]).toBeGreaterThan(50);
     expect(await endpointsDrained()).toBe(0);
   }, 60_000);
+
+  it('server-initiated blind transfer of the caller from 1001 to 1003 → 1001 released at once, caller rings then talks to 1003', async () => {
+    const [port1001, port1003] = [await register('1001'), await register('1003')];
+    const next = nextCall();
+    const phone1001 = sipp({ scenario: 'agent-phone-talk.xml', service: '1001', localPort: port1001, timeoutSec: 40, keys: { audio_pcap: speech } });
+    const phone1003 = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await sleep(300);
+    const caller = runCaller();
+    const { call, states } = await next;
+    await waitState(call, 'connected');
+    const leg1001 = call.agentLeg;
+    expect(leg1001?.party).toBe('1001');
+    expect(await t.server.calls.blindTransfer(call, '1003')).toBe(true);
+    expect(leg1001?.endCause).toBe('transferred');
+    expect(call.agentLeg?.party).toBe('1003');
+    expectOk('phone 1001', await phone1001);
+    expectOk('caller', await caller);
+    expectOk('phone 1003', await phone1003);
+    expect(states).toEqual(['ivr', 'offering', 'connected', 'offering', 'connected', 'ended']);
+    expect(await endpointsDrained()).toBe(0);
+  }, 60_000);
+
+  it('the agent hangs up first → the caller gets BYE, call ends agent-hangup, recording stored', async () => {
+    const port1001 = await register('1001');
+    const next = nextCall();
+    const phone = sipp({ scenario: 'agent-phone-hangup.xml', service: '1001', localPort: port1001, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await sleep(300);
+    const caller = sipp({ scenario: 'caller-hung-up-by-server.xml', service: '100', localPort: await freePort(), timeoutSec: 40 });
+    const { call } = await next;
+    expectOk('phone 1001', await phone);
+    expectOk('caller', await caller);
+    expect(call.endCause).toBe('agent-hangup');
+    await t.server.recorder.flush();
+    expect(await t.server.recordings.findByCall(call.id)).toHaveLength(1);
+    expect(await endpointsDrained()).toBe(0);
+  }, 60_000);
 });
