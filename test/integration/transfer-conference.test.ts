@@ -239,4 +239,27 @@ describe.skipIf(skip)('transfer and conference with real peers', () => {
     expect(await t.server.recordings.findByCall(call.id)).toHaveLength(1);
     expect(await endpointsDrained()).toBe(0);
   }, 60_000);
+
+  it('server holds the agent leg (re-INVITE a=sendonly → recvonly) while the caller is held; retrieve re-INVITEs a=sendrecv and reconnects', async () => {
+    const port1001 = await register('1001');
+    const next = nextCall();
+    const phone = sipp({ scenario: 'agent-phone-held-by-server.xml', service: '1001', localPort: port1001, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await sleep(300);
+    const caller = runCaller();
+    const { call } = await next;
+    await waitState(call, 'connected');
+    const agent = call.agentLeg!;
+    expect(call.hold('cti-hold')).toBe(true);
+    expect(await agent.hold()).toBe(true);
+    expect(agent.state).toBe('held');
+    expect(call.caller.state).toBe('held');
+    await sleep(800);
+    expect(await agent.retrieve()).toBe(true);
+    expect(call.retrieve('cti-retrieve')).toBe(true);
+    expect(agent.state).toBe('answered');
+    expect(call.state).toBe('connected');
+    expectOk('caller', await caller);
+    expectOk('phone 1001', await phone);
+    expect(await endpointsDrained()).toBe(0);
+  }, 60_000);
 });
