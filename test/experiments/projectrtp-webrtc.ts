@@ -27,6 +27,15 @@
  * with local.icepwd only; it never sends checks itself (ICE-lite).
  *
  * Results go to stdout and, as JSON, to $PRTP_WEBRTC_JSON (default /tmp/prtp-webrtc-results.json).
+ * PRTP_PORT_MIN moves projectrtp's 1000-port range (default 26000, below Chromium's ephemeral ports).
+ *
+ * Two network set-ups were measured (see the findings in the report for the issue):
+ *   host:  PRTP_NET=host node --import tsx test/experiments/projectrtp-webrtc.ts
+ *          Chrome gathers 127.0.0.1 and eth0 (192.0.2.2) host candidates, like a real multi-homed client.
+ *   lo:    unshare -n sh -c 'ip link set lo up; PRTP_NET=netns-lo-only node --import tsx test/experiments/projectrtp-webrtc.ts'
+ *          only 127.0.0.1: one candidate pair, which removes projectrtp's latching problem.
+ * Run on this VM (Chromium 156, projectrtp 2.6.20), connected-with-media out of 10:
+ *   host: a 4, b-passive 1, b-active 0;   lo only: a 5, b-passive 8, b-active 10.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,8 +50,8 @@ const ATTEMPTS = Number(process.argv[2] ?? 10);
 const VARIANTS = (process.argv[3] ?? 'a,b-passive,b-active').split(',') as Variant[];
 const CONNECT_MS = 10_000;
 const MEDIA_MS = 3_000;
-const PORT_MIN = 26_000;
-const PORT_MAX = 26_999;
+const PORT_MIN = Number(process.env.PRTP_PORT_MIN ?? 26_000);
+const PORT_MAX = PORT_MIN + 999;
 
 // ----------------------------------------------------------------- projectrtp (native, with DTLS fields)
 
@@ -69,6 +78,8 @@ interface CloseEvent {
   reason: string;
   stats?: NativeCloseStats & { in?: { skip?: number; pushed?: number; popped?: number } };
   timing?: Timing;
+  /** Date.now() when the close event reached JS. */
+  arrived?: number;
 }
 interface Channel {
   local: { port: number; ssrc: number; icepwd: string; dtls: { fingerprint: string; enabled: boolean } };
@@ -92,7 +103,7 @@ function open(remote?: DtlsRemote): { ch: Channel; closed: Promise<CloseEvent> }
   let done!: (e: CloseEvent) => void;
   const closed = new Promise<CloseEvent>((r) => (done = r));
   const ch = native.openchannel(remote === undefined ? {} : { remote }, (e) => {
-    if (e.action === 'close') done(e as CloseEvent);
+    if (e.action === 'close') done({ ...(e as CloseEvent), arrived: Date.now() });
   });
   return { ch, closed };
 }
@@ -229,6 +240,8 @@ interface Attempt {
   browser: PeerStats | null;
   prtp: {
     reason: string;
+    /** ms after the final SDP step when the close event reached JS (ours comes after the media window). */
+    closeArrivedMs: number | null;
     inCount: number;
     inSkip: number;
     outCount: number;
@@ -308,6 +321,7 @@ async function attempt(variant: Variant, n: number): Promise<Attempt> {
     ? null
     : {
         reason: ev.reason,
+        closeArrivedMs: ev.arrived !== undefined && t0 > 0 ? ev.arrived - t0 : null,
         inCount: ev.stats?.in?.count ?? 0,
         inSkip: ev.stats?.in?.skip ?? 0,
         outCount: ev.stats?.out?.count ?? 0,
@@ -357,6 +371,8 @@ async function main(): Promise<void> {
   await probe.closed;
   console.log(`documented remote.dtls { fingerprint: string, setup } shape: ${documentedShape}`);
 
+  const net = process.env.PRTP_NET ?? 'host';
+  console.log(`network: ${net}`);
   const results: Attempt[] = [];
   for (const variant of VARIANTS) {
     for (let n = 1; n <= ATTEMPTS; n++) {
@@ -368,7 +384,7 @@ async function main(): Promise<void> {
         `${variant.padEnd(9)} #${String(n).padStart(2)} ${r.ok ? 'OK  ' : 'FAIL'}${r.strictOk ? '' : r.ok ? '(weak)' : ''}` +
           ` connect=${r.connectMs ?? '-'}ms chrome rx/tx=${b?.packetsReceived ?? '-'}/${b?.packetsSent ?? '-'} ${b?.codecIn ?? ''}/${b?.codecOut ?? ''}` +
           ` level=${b?.audioLevelIn?.toFixed(3) ?? '-'} pair=${b?.selectedPair ?? '-'}` +
-          ` prtp in=${p?.inCount ?? '-'} skip=${p?.inSkip ?? '-'} out=${p?.outCount ?? '-'} rec=${r.recorded.seconds.toFixed(1)}s/rms${r.recorded.rms.toFixed(0)}` +
+          ` prtp close=${p?.reason ?? '-'}@${p?.closeArrivedMs ?? '-'}ms in=${p?.inCount ?? '-'} skip=${p?.inSkip ?? '-'} out=${p?.outCount ?? '-'} rec=${r.recorded.seconds.toFixed(1)}s/rms${r.recorded.rms.toFixed(0)}` +
           ` t(stun,dtlsStart,dtlsDone,rtpIn,rtpOut)=${['firststunresponse', 'dtlsstarted', 'dtlscompleted', 'firstrtpin', 'firstrtpout'].map((k) => p?.timing[k] ?? '-').join(',')}` +
           (r.failure !== null ? ` | ${r.failure}` : '') +
           (r.error !== null ? ` | ${r.error}` : ''),
@@ -388,7 +404,7 @@ async function main(): Promise<void> {
     );
   }
   const out = process.env.PRTP_WEBRTC_JSON ?? '/tmp/prtp-webrtc-results.json';
-  writeFileSync(out, JSON.stringify({ documentedShape, results }, null, 2));
+  writeFileSync(out, JSON.stringify({ net, documentedShape, results }, null, 2));
   console.log(`details: ${out}`);
 }
 
