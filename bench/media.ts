@@ -28,13 +28,14 @@
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, statSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CpuMeter, HostCpuMeter, cleanUp, exited, freePort, log, makeTempDir, removeTempDir, sleep, startChild, stopChild } from './proc.js';
 import { readStatFile } from './sipp-stats.js';
+import { writeRtpPcap } from './pcap.js';
 
 const HOST = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -113,52 +114,7 @@ function median(values: number[]): number {
 /** A pcap sipp replays (play_pcap_audio): `seconds` of A-law pink noise in 20 ms RTP packets. Returns the packet count. */
 function writePcap(file: string, seconds: number): number {
   const payload = execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-t', 'al', '-', 'synth', String(seconds), 'pinknoise', 'vol', '0.3']);
-  const bytesPer = 8 * PTIME_MS;
-  const parts: Buffer[] = [];
-  const global = Buffer.alloc(24);
-  global.writeUInt32LE(0xa1b2c3d4, 0);
-  global.writeUInt16LE(2, 4);
-  global.writeUInt16LE(4, 6);
-  global.writeUInt32LE(65535, 16);
-  global.writeUInt32LE(1, 20); // Ethernet
-  parts.push(global);
-  let n = 0;
-  for (let off = 0; off + bytesPer <= payload.length; n++, off += bytesPer) {
-    const rtp = Buffer.alloc(12 + bytesPer);
-    rtp[0] = 0x80;
-    rtp[1] = 8; // PCMA
-    rtp.writeUInt16BE(n & 0xffff, 2);
-    rtp.writeUInt32BE((n * bytesPer) >>> 0, 4);
-    rtp.writeUInt32BE(0x1234abcd, 8);
-    payload.copy(rtp, 12, off, off + bytesPer);
-    const udp = Buffer.alloc(8);
-    udp.writeUInt16BE(6000, 0);
-    udp.writeUInt16BE(6002, 2);
-    udp.writeUInt16BE(8 + rtp.length, 4);
-    const ip = Buffer.alloc(20);
-    ip[0] = 0x45;
-    ip.writeUInt16BE(20 + 8 + rtp.length, 2);
-    ip[8] = 64;
-    ip[9] = 17;
-    ip.set([127, 0, 0, 1], 12);
-    ip.set([127, 0, 0, 1], 16);
-    let sum = 0;
-    for (let j = 0; j < 20; j += 2) sum += ip.readUInt16BE(j);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    ip.writeUInt16BE(~sum & 0xffff, 10);
-    const eth = Buffer.alloc(14);
-    eth.writeUInt16BE(0x0800, 12);
-    const packet = Buffer.concat([eth, ip, udp, rtp]);
-    const rec = Buffer.alloc(16);
-    const tMs = n * PTIME_MS;
-    rec.writeUInt32LE(Math.floor(tMs / 1000), 0);
-    rec.writeUInt32LE((tMs % 1000) * 1000, 4);
-    rec.writeUInt32LE(packet.length, 8);
-    rec.writeUInt32LE(packet.length, 12);
-    parts.push(rec, packet);
-  }
-  writeFileSync(file, Buffer.concat(parts));
-  return n;
+  return writeRtpPcap(file, payload, { pt: 8, ptimeMs: PTIME_MS });
 }
 
 function forwardOutput(child: ChildProcess, name: string, max = 20): void {

@@ -3,42 +3,23 @@
  * the work, rtpengine sits between it and the browser. Every SDP that crosses
  * is translated: our plain offer becomes a WebRTC offer (ICE, DTLS-SRTP, Opus
  * besides G.711), the browser's answer and re-offers come back as plain RTP.
- * Closing it closes the inner endpoint and releases the rtpengine call.
+ * The rest (play, record, close…) is EdgedEndpoint's.
  */
-import { TypedEmitter } from '../sip/ua/typed-emitter.js';
-import { MediaError, type MediaServer, type OpenOptions } from './port.js';
-import type {
-  EndpointStats,
-  MediaDirection,
-  MediaEndpoint,
-  MediaEndpointEvents,
-  MediaRecording,
-  PlayOptions,
-  PlayResult,
-  RecordOptions,
-} from './port.js';
+import { MediaError, type MediaEndpoint, type MediaServer, type OpenOptions } from './port.js';
+import { EdgedEndpoint } from './edged-endpoint.js';
 import type { WebRtcEdge } from './rtpengine/webrtc-edge.js';
 
 /** Tags naming the two sides of the rtpengine call. */
 const SERVER_TAG = 'srv';
 const BROWSER_TAG = 'brw';
 
-export class BrowserEndpoint extends TypedEmitter<MediaEndpointEvents> implements MediaEndpoint {
-  private _localSdp: Buffer = Buffer.alloc(0);
-  private closing: Promise<void> | undefined;
-
+export class BrowserEndpoint extends EdgedEndpoint {
   private constructor(
-    readonly inner: MediaEndpoint,
+    inner: MediaEndpoint,
     private readonly edge: WebRtcEdge,
-    /** rtpengine call id (unique per browser leg). */
-    readonly edgeCallId: string,
+    edgeCallId: string,
   ) {
-    super();
-    inner.on('dtmf', (d) => this.emit('dtmf', d));
-    inner.on('closed', (reason, stats) => {
-      void this.close();
-      this.emit('closed', reason, stats);
-    });
+    super(inner, edgeCallId);
   }
 
   /** Wrap `inner` (which has made its plain offer) for a browser we are about to call. */
@@ -71,18 +52,6 @@ export class BrowserEndpoint extends TypedEmitter<MediaEndpointEvents> implement
     return ep;
   }
 
-  get id(): string {
-    return this.inner.id;
-  }
-
-  get localSdp(): Buffer {
-    return this._localSdp;
-  }
-
-  get closed(): boolean {
-    return this.inner.closed;
-  }
-
   async setRemoteAnswer(sdp: Buffer): Promise<void> {
     const plain = await this.edge.answerFromBrowser(this.edgeCallId, SERVER_TAG, BROWSER_TAG, sdp);
     await this.inner.setRemoteAnswer(plain);
@@ -101,40 +70,8 @@ export class BrowserEndpoint extends TypedEmitter<MediaEndpointEvents> implement
     throw new MediaError('MEDIA_SDP_UNSUPPORTED', 'server-initiated re-INVITE to a browser leg is not supported');
   }
 
-  /** Drop only the rtpengine side (a losing fork: the inner endpoint belongs to the winner). */
+  /** Drop only the rtpengine side (also a losing fork's cleanup: the inner endpoint belongs to the winner). */
   async releaseEdge(): Promise<void> {
     await this.edge.release(this.edgeCallId).catch(() => undefined);
-  }
-
-  play(files: readonly string[], opts?: PlayOptions): Promise<PlayResult> {
-    return this.inner.play(files, opts);
-  }
-
-  stopPlay(): void {
-    this.inner.stopPlay();
-  }
-
-  sendDtmf(digits: string): void {
-    this.inner.sendDtmf(digits);
-  }
-
-  setDirection(direction: MediaDirection): void {
-    this.inner.setDirection(direction);
-  }
-
-  record(opts: RecordOptions): MediaRecording {
-    return this.inner.record(opts);
-  }
-
-  stats(): EndpointStats {
-    return this.inner.stats();
-  }
-
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.inner.close();
-      await this.edge.release(this.edgeCallId).catch(() => undefined);
-    })();
-    return this.closing;
   }
 }

@@ -4,25 +4,12 @@
  * sits between it and the caller and re-chunks the packets both ways. Every
  * SDP that crosses is translated: the caller's offer becomes a 20 ms offer
  * for projectrtp, projectrtp's answer goes back to the caller at the caller's
- * ptime. Closing it closes the inner endpoint and releases the rtpengine call.
- *
- * The media server bridges and mixes through `.inner` (it unwraps wrappers).
+ * ptime. The rest (play, record, close…) is EdgedEndpoint's.
  */
 import { randomUUID } from 'node:crypto';
-import { TypedEmitter } from '../sip/ua/typed-emitter.js';
 import { withDirection, type Direction } from './sdp.js';
-import type {
-  EndpointStats,
-  MediaDirection,
-  MediaEndpoint,
-  MediaEndpointEvents,
-  MediaRecording,
-  MediaServer,
-  OpenOptions,
-  PlayOptions,
-  PlayResult,
-  RecordOptions,
-} from './port.js';
+import type { MediaEndpoint, MediaServer, OpenOptions } from './port.js';
+import { EdgedEndpoint } from './edged-endpoint.js';
 import { sdpPtime, type PtimeEdge } from './rtpengine/ptime-edge.js';
 
 /** Tags naming the two sides of the rtpengine call. */
@@ -34,27 +21,25 @@ export interface PtimeEndpointIds extends OpenOptions {
   edgeCallId?: string;
 }
 
-export class PtimeEndpoint extends TypedEmitter<MediaEndpointEvents> implements MediaEndpoint {
-  private closing: Promise<void> | undefined;
+export class PtimeEndpoint extends EdgedEndpoint {
   /** Our own re-offer (offerWithDirection) waiting for the caller's answer: projectrtp's side of it. */
   private pendingInnerOffer: Buffer | undefined;
   private pendingOuterOffer: Buffer | undefined;
 
   private constructor(
-    readonly inner: MediaEndpoint,
+    inner: MediaEndpoint,
     private readonly edge: PtimeEdge,
-    /** rtpengine call id. */
-    readonly edgeCallId: string,
-    private _localSdp: Buffer,
+    edgeCallId: string,
+    localSdp: Buffer,
     /** The caller's packet time (what rtpengine sends it). */
     private callerPtime: number,
   ) {
-    super();
-    inner.on('dtmf', (d) => this.emit('dtmf', d));
-    inner.on('closed', (reason, stats) => {
-      void this.close();
-      this.emit('closed', reason, stats);
-    });
+    super(inner, edgeCallId);
+    this._localSdp = localSdp;
+  }
+
+  protected releaseEdge(): Promise<void> {
+    return this.edge.release(this.edgeCallId);
   }
 
   /**
@@ -82,19 +67,6 @@ export class PtimeEndpoint extends TypedEmitter<MediaEndpointEvents> implements 
       await release();
       throw err;
     }
-  }
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  /** rtpengine's SDP towards the caller (our answer, or our last re-offer). */
-  get localSdp(): Buffer {
-    return this._localSdp;
-  }
-
-  get closed(): boolean {
-    return this.inner.closed;
   }
 
   /** The caller's packet time, as negotiated (30 for a ptime-30 carrier). */
@@ -132,37 +104,5 @@ export class PtimeEndpoint extends TypedEmitter<MediaEndpointEvents> implements 
     await this.edge.offerToCaller(this.edgeCallId, SERVER_TAG, innerOffer, this.callerPtime);
     const engineAnswer = await this.edge.answerFromCaller(this.edgeCallId, SERVER_TAG, CALLER_TAG, sdp);
     await this.inner.setRemoteAnswer(engineAnswer);
-  }
-
-  play(files: readonly string[], opts?: PlayOptions): Promise<PlayResult> {
-    return this.inner.play(files, opts);
-  }
-
-  stopPlay(): void {
-    this.inner.stopPlay();
-  }
-
-  sendDtmf(digits: string): void {
-    this.inner.sendDtmf(digits);
-  }
-
-  setDirection(direction: MediaDirection): void {
-    this.inner.setDirection(direction);
-  }
-
-  record(opts: RecordOptions): MediaRecording {
-    return this.inner.record(opts);
-  }
-
-  stats(): EndpointStats {
-    return this.inner.stats();
-  }
-
-  close(reason?: string): Promise<void> {
-    this.closing ??= (async () => {
-      await this.inner.close(reason);
-      await this.edge.release(this.edgeCallId).catch(() => undefined);
-    })();
-    return this.closing;
   }
 }

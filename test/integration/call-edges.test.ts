@@ -7,13 +7,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
 import { soxStat } from '../support/audio.js';
-import { g711FromWav, writeDtmfPcap, writeRtpPcap } from '../support/pcap.js';
+import { g711FromWav, writeDtmfPcap, writeRtpPcap, writeSpeechPcap } from '../support/pcap.js';
 import type { Call } from '../../src/calls/call.js';
 import type { DtmfSource } from '../../src/media/port.js';
 
@@ -76,12 +75,10 @@ describe.skipIf(skip)('hotline call edges with real peers', () => {
 
   beforeAll(async () => {
     t = await startTestServer({ digitTimeoutMs: 2000, ringTimeoutMs: RING_TIMEOUT_MS });
-    const wav = join(t.dataDir, 'speech.wav');
-    execFileSync('espeak-ng', ['-w', wav, 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance.']);
     alawSpeech = join(t.dataDir, 'speech-alaw-20ms.pcap');
-    writeRtpPcap(alawSpeech, g711FromWav(wav, 'alaw'), { pt: 8, ptimeMs: 20 });
+    writeSpeechPcap(alawSpeech, join(t.dataDir, 'speech.wav'), 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance.');
     ulawSpeech = join(t.dataDir, 'speech-ulaw-20ms.pcap');
-    writeRtpPcap(ulawSpeech, g711FromWav(wav, 'ulaw'), { pt: 0, ptimeMs: 20 });
+    writeRtpPcap(ulawSpeech, g711FromWav(join(t.dataDir, 'speech.wav'), 'ulaw'), { pt: 0, ptimeMs: 20 });
     dtmf96 = join(t.dataDir, 'dtmf-5-pt96.pcap');
     writeDtmfPcap(dtmf96, '5', { pt: 96 });
   });

@@ -11,8 +11,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
 import { soxStat } from '../support/audio.js';
-import { g711FromWav, writeRtpPcap } from '../support/pcap.js';
-import { execFileSync } from 'node:child_process';
+import { writeSpeechPcap } from '../support/pcap.js';
 import { join } from 'node:path';
 import type { Call } from '../../src/calls/call.js';
 
@@ -33,10 +32,8 @@ describe.skipIf(skip)('hotline call with real peers', () => {
   beforeAll(async () => {
     t = await startTestServer({ digitTimeoutMs: 3000 });
     // 9 s of A-law speech in 20 ms packets, what a desk phone sends
-    const wav = join(t.dataDir, 'speech.wav');
-    execFileSync('espeak-ng', ['-w', wav, 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance and ask about the last invoice I received.']);
     speech = join(t.dataDir, 'speech-20ms.pcap');
-    writeRtpPcap(speech, g711FromWav(wav, 'alaw'), { pt: 8, ptimeMs: 20 });
+    writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance and ask about the last invoice I received.');
   });
   afterAll(async () => {
     await t?.stop();

@@ -5,13 +5,12 @@
  * length (without the edge it came out a third short).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
-import { g711FromWav, writeRtpPcap } from '../support/pcap.js';
+import { writeSpeechPcap } from '../support/pcap.js';
 import { soxStat } from '../support/audio.js';
 import type { Call } from '../../src/calls/call.js';
 
@@ -38,10 +37,8 @@ describe.skipIf(reason !== undefined)('a caller with 30 ms packets', () => {
         c.media.rtpengine = { enabled: true, spawn: true, ng: `127.0.0.1:${ngPort}`, interface: '127.0.0.1', portMin: base, portMax: base + 100 };
       },
     });
-    const wav = join(t.dataDir, 'agent.wav');
-    execFileSync('espeak-ng', ['-w', wav, 'Thank you for waiting, this is the agent. How can I help you today? Let me look up your account.']);
     speech = join(t.dataDir, 'agent-20ms.pcap');
-    writeRtpPcap(speech, g711FromWav(wav, 'alaw'), { pt: 8, ptimeMs: 20 });
+    writeSpeechPcap(speech, join(t.dataDir, 'agent.wav'), 'Thank you for waiting, this is the agent. How can I help you today? Let me look up your account.');
   });
   afterAll(async () => {
     await t?.stop();

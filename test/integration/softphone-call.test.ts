@@ -6,14 +6,13 @@
  * recorded with the browser's audio on the right channel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
 import { launchBrowser, skipReason, type PeerStats, type SoftphoneHarness } from '../support/browser.js';
-import { g711FromWav, writeRtpPcap } from '../support/pcap.js';
+import { writeSpeechPcap } from '../support/pcap.js';
 import { soxStat } from '../support/audio.js';
 import type { Call } from '../../src/calls/call.js';
 import type { EndpointStats } from '../../src/media/port.js';
@@ -36,10 +35,8 @@ describe.skipIf(reason !== undefined)('Chromium softphone answers a hotline call
         c.media.rtpengine = { enabled: true, spawn: true, ng: `127.0.0.1:${ngPort}`, interface: '127.0.0.1', portMin: base, portMax: base + 100 };
       },
     });
-    const wav = join(t.dataDir, 'speech.wav');
-    execFileSync('espeak-ng', ['-w', wav, 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance and ask about the last invoice I received.']);
     speech = join(t.dataDir, 'speech-20ms.pcap');
-    writeRtpPcap(speech, g711FromWav(wav, 'alaw'), { pt: 8, ptimeMs: 20 });
+    writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance and ask about the last invoice I received.');
     phone = await launchBrowser();
     await phone.register({ wsUrl: `ws://127.0.0.1:${t.wsPort}`, user: '1002', password: t.agentPassword('1002'), domain: t.config.sip.realm });
   }, 60_000);

@@ -7,12 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
-import { g711FromWav, writeRtpPcap } from '../support/pcap.js';
+import { writeSpeechPcap } from '../support/pcap.js';
 import type { Call, CallState, TransferKind } from '../../src/calls/call.js';
 import type { Leg } from '../../src/calls/leg.js';
 
@@ -78,10 +77,8 @@ describe.skipIf(skip)('transfer and conference with real peers', () => {
 
   beforeAll(async () => {
     t = await startTestServer({ digitTimeoutMs: 2000 });
-    const wav = join(t.dataDir, 'speech.wav');
-    execFileSync('espeak-ng', ['-w', wav, 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance and ask about the last invoice I received.']);
     speech = join(t.dataDir, 'speech-20ms.pcap');
-    writeRtpPcap(speech, g711FromWav(wav, 'alaw'), { pt: 8, ptimeMs: 20 });
+    writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, I am calling about my account. My number is one two three four five six. I would like to check my balance and ask about the last invoice I received.');
   });
   afterAll(async () => {
     await t?.stop();

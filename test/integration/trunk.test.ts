@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
-import { g711FromWav, writeRtpPcap } from '../support/pcap.js';
+import { writeSpeechPcap } from '../support/pcap.js';
 import type { Call } from '../../src/calls/call.js';
 
 const PCAPS = '/usr/share/sip-tester';
@@ -37,10 +36,8 @@ describe.skipIf(skip)('outbound legs to a trunk', () => {
         c.trunk = { uri: `sip:127.0.0.1:${trunkPort}`, username: 'acct42', password: 'trunk-secret-9', match: '^\\+?[0-9]{5,15}$' };
       },
     });
-    const wav = join(t.dataDir, 'speech.wav');
-    execFileSync('espeak-ng', ['-w', wav, 'Hello, this is the carrier side of the call, speaking for a little while so there is audio.']);
     speech = join(t.dataDir, 'speech-20ms.pcap');
-    writeRtpPcap(speech, g711FromWav(wav, 'alaw'), { pt: 8, ptimeMs: 20 });
+    writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, this is the carrier side of the call, speaking for a little while so there is audio.');
   });
   afterAll(async () => {
     await t?.stop();
