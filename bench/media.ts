@@ -17,8 +17,7 @@
  *
  * CPU: % of one core from /proc/<pid>/stat over the plateau (all N calls up),
  * for the server and for the two sipps (the load generator) separately.
- * Heap: the server's V8 heapUsed, median over the plateau minus the median idle
- * before the step, per call.
+ * Heap: the server's V8 heapUsed after a full collection (--expose-gc, ?gc=1), median over the plateau minus the idle median before the step, per call.
  *
  * Env: BENCH_CALLS (comma list, default 50,100,200,300,500), BENCH_HOLD_SECONDS
  * (default 20), BENCH_RATE (calls/s; default: all N placed within 40 % of the
@@ -41,7 +40,8 @@ const HOST = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCENARIOS = join(ROOT, 'test', 'sipp');
 /** The same node flags as `npm start` (package.json) and bench:sip. */
-const NODE_FLAGS = ['--max-semi-space-size=64'];
+// npm start's flags, plus --expose-gc so heap is sampled after a collection (GET /v1/media/stats?gc=1)
+const NODE_FLAGS = ['--max-semi-space-size=64', '--expose-gc'];
 const MAX_LOSS_PCT = 0.5;
 const SATURATED_PCT = 80;
 const BUSY_HOST_PCT = 50;
@@ -129,8 +129,8 @@ function forwardOutput(child: ChildProcess, name: string, max = 20): void {
   }
 }
 
-async function mediaStats(server: Server): Promise<MediaStats> {
-  const res = await fetch(`http://${HOST}:${server.httpPort}/v1/media/stats`);
+async function mediaStats(server: Server, gc = false): Promise<MediaStats> {
+  const res = await fetch(`http://${HOST}:${server.httpPort}/v1/media/stats${gc ? '?gc=1' : ''}`);
   if (res.status !== 200) throw new Error(`GET /v1/media/stats: ${res.status}`);
   return (await res.json()) as MediaStats;
 }
@@ -228,10 +228,10 @@ async function runStep(server: Server, n: number, o: StepOptions): Promise<StepR
   const dir = makeTempDir('bench-media-sipp-');
   try {
     await register(server, o.agentPort, dir);
-    // idle heap: median of a few samples (no --expose-gc: the server runs with npm start's flags)
+    // idle heap: median of a few samples, each after a full collection
     const idle: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      idle.push((await mediaStats(server)).heapUsed);
+    for (let i = 0; i < 3; i++) {
+      idle.push((await mediaStats(server, true)).heapUsed);
       await sleep(300);
     }
     const before = await mediaStats(server);
@@ -280,9 +280,11 @@ async function runStep(server: Server, n: number, o: StepOptions): Promise<StepR
     for (const m of [serverCpu, callerCpu, agentCpu, host]) m.start();
     const p0 = performance.now();
     const heap: number[] = [];
-    for (;;) {
-      const s = await mediaStats(server);
-      heap.push(s.heapUsed);
+    for (let sample = 0; ; sample++) {
+      // every 4th sample after a full collection: what the calls retain, not garbage waiting for the GC
+      const collect = sample % 4 === 0;
+      const s = await mediaStats(server, collect);
+      if (collect) heap.push(s.heapUsed);
       peak = Math.max(peak, s.endpoints);
       if (s.endpoints < peak * 0.99 || performance.now() - p0 > o.holdS * 1000) break;
       await sleep(250);
