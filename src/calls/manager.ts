@@ -60,15 +60,13 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       return undefined;
     }
     const offer = incoming.remoteSdp;
-    if (offer === undefined || offer.length === 0) {
-      // late offer: we would have to offer in the 200 and take their answer from the ACK
-      incoming.reject(488, 'Not Acceptable Here (an SDP offer is required)');
-      return undefined;
-    }
+    // late offer (no SDP in the INVITE, some trunks): we offer in the 200, the caller answers in the ACK
+    const lateOffer = offer === undefined || offer.length === 0;
     let endpoint: MediaEndpoint;
     try {
       const ids = { callId: incoming.request.callId, legId: 'caller' };
-      if (this.opts.browserAnswer !== undefined && isWebRtcOffer(offer)) endpoint = await this.opts.browserAnswer(offer, ids);
+      if (lateOffer) endpoint = await this.opts.media.offer(ids);
+      else if (this.opts.browserAnswer !== undefined && isWebRtcOffer(offer)) endpoint = await this.opts.browserAnswer(offer, ids);
       else if (this.opts.ptimeEdge !== undefined && needsPtimeEdge(offer)) endpoint = await PtimeEndpoint.forOffer(this.opts.media, this.opts.ptimeEdge, offer, ids);
       else endpoint = await this.opts.media.answer(offer, ids);
     } catch (err) {
@@ -100,6 +98,15 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (incoming.endReason !== undefined) {
       await call.end('caller-hangup');
       return undefined;
+    }
+    if (lateOffer) {
+      const answer = incoming.remoteSdp;
+      const applied = answer !== undefined && (await endpoint.setRemoteAnswer(answer).then(() => true, () => false));
+      if (!applied) {
+        call.log?.info({ code: 'MEDIA_SDP_UNSUPPORTED' }, 'late-offer caller sent no usable answer in the ACK');
+        await call.end('failed');
+        return undefined;
+      }
     }
     leg.transition('answered', 'answered');
     run(call).catch((err: unknown) => {

@@ -266,6 +266,21 @@ describe.skipIf(skip)('hotline call edges with real peers', () => {
     expect(elapsed).toBeLessThan(RING_TIMEOUT_MS + 1000);
   }, 20_000);
 
+  it('late-offer caller (INVITE without SDP) → our offer in the 200, their answer in the ACK, digit seen, no-agent and BYE', async () => {
+    const w = watchNextCall();
+    const caller = await sipp({
+      scenario: 'edge-caller-late-offer.xml',
+      service: '100',
+      localPort: await freePort(),
+      timeoutSec: 20,
+      keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_9.pcap` },
+    });
+    expectOk(caller, 'caller');
+    const call = await w.ended;
+    expect(w.digits).toEqual([{ digit: '9', source: 'rfc4733' }]);
+    expect(call.endCause).toBe('no-agent');
+  }, 20_000);
+
   it('no agent registered → caller hears no-agent and BYE within a few seconds', async () => {
     const w = watchNextCall();
     const started = Date.now();

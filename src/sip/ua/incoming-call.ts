@@ -168,6 +168,8 @@ export class IncomingCall extends Session<IncomingCallEvents> {
     if (req.cseq?.seq !== this.request.cseq?.seq) return; // the ACK of a re-INVITE's 2xx
     this.stopTimers();
     if (this.state === 'setup' && this.finalSent) {
+      // late offer (INVITE without SDP): our offer went in the 200, their answer comes in the ACK (§13.2.1)
+      if (req.body.length > 0 && this.remoteSdp === undefined) this.remoteSdp = req.body;
       this.markEstablished();
       this.ackWaiters?.resolve();
       this.ackWaiters = undefined;
