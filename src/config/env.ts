@@ -37,6 +37,8 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; pars
   { name: 'DATABASE_URL', path: ['database', 'url'], parse: url('postgres:', 'postgresql:') },
   { name: 'DATA_DIR', path: ['dataDir'], parse: text },
   { name: 'LOG_LEVEL', path: ['log', 'level'], parse: logLevel },
+  { name: 'RTP_PORT_MIN', path: ['media', 'rtpPortMin'], parse: port },
+  { name: 'RTP_PORT_MAX', path: ['media', 'rtpPortMax'], parse: port },
 ];
 
 /** Writes valid env values into `raw`; returns one issue (path = env var name) per invalid value. */

@@ -148,6 +148,26 @@ agents:
   });
 });
 
+describe('media config', () => {
+  it('RTP_PORT_MIN/MAX from env → the projectrtp port range; min above max → CONFIG_INVALID naming /media/rtpPortMin', () => {
+    const file = writeConfig(`sip: { realm: r }`);
+    const config = loadConfig({ file, env: { RTP_PORT_MIN: '30000', RTP_PORT_MAX: '30999' } });
+    expect([config.media.rtpPortMin, config.media.rtpPortMax]).toEqual([30000, 30999]);
+    const err = loadError(file, { RTP_PORT_MIN: '31000', RTP_PORT_MAX: '30000' });
+    expect(err.errors.map((e) => e.path)).toEqual(['/media/rtpPortMin']);
+  });
+
+  it('a trunk whose match is not a regular expression → CONFIG_INVALID naming /trunk/match', () => {
+    const err = loadError(writeConfig(`sip: { realm: r }\ntrunk: { uri: "sip:carrier.example", match: "([0-9" }`));
+    expect(err.errors.map((e) => e.path)).toEqual(['/trunk/match']);
+  });
+
+  it('recording channels 3 → CONFIG_INVALID naming /recording/channels', () => {
+    const err = loadError(writeConfig(`sip: { realm: r }\nrecording: { channels: 3 }`));
+    expect(err.errors.map((e) => e.path)).toContain('/recording/channels');
+  });
+});
+
 describe('env overrides', () => {
   const file = writeConfig(MINIMAL.replace('sip: { realm: test.example }', 'sip: { realm: test.example, port: 5080 }'));
 
