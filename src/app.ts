@@ -218,7 +218,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   calls.on('call', (call) => recorder.attach(call));
   const digitTimeoutMs = opts.digitTimeoutMs ?? config.calls.digitTimeoutSeconds * 1000;
   const hotline = (incoming: IncomingCall): void => {
-    void calls.acceptInbound(incoming, (call) =>
+    calls.acceptInbound(incoming, (call) =>
       runHotline(call, {
         prompt,
         agents: agentIds,
@@ -226,7 +226,10 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
         dialAgent: (c, id, signal) => calls.dial(c, id, 'agent', signal),
         digitTimeoutMs,
       }),
-    );
+    ).catch((err: unknown) => {
+      logger.error({ err, sipCallId: incoming.request.callId }, 'inbound call could not be set up');
+      void incoming.terminate('failed');
+    });
   };
 
   route = createCallRouter(

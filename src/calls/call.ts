@@ -25,7 +25,7 @@ const TRANSITIONS: Record<CallState, readonly CallState[]> = {
   ivr: ['offering', 'connected', 'ended'],
   offering: ['connected', 'ivr', 'ended'],
   connected: ['held', 'consulting', 'conference', 'offering', 'ended'],
-  held: ['connected', 'consulting', 'ended'],
+  held: ['connected', 'consulting', 'offering', 'ended'],
   consulting: ['connected', 'conference', 'held', 'ended'],
   conference: ['connected', 'ended'],
   ended: [],
@@ -125,7 +125,9 @@ export class Call extends TypedEmitter<CallEvents> {
     this.stopHoldMusic();
     this.opts.media.bridge(a, b);
     this.mixGroup = undefined;
-    for (const sup of this.supervisors) void sup.end('hangup-local');
+    // a supervisor follows the agent it was listening to; a new agent (transfer) starts unsupervised
+    if (agent !== this.agentLeg) for (const sup of this.supervisors) void sup.end('hangup-local');
+    else this.rejoinSupervisors();
     this.agentLeg = agent;
     this.caller.markHeld(false, 'connected');
     agent.markHeld(false, 'connected');
@@ -242,14 +244,30 @@ export class Call extends TypedEmitter<CallEvents> {
     return true;
   }
 
-  /** Blind transfer: the agent leg is released at once, the caller hears ringback until `to` answers. */
-  async releaseForBlindTransfer(): Promise<void> {
+  /** After a re-bridge (retrieve) the supervisors join the new caller+agent mix again. */
+  private rejoinSupervisors(): void {
+    const caller = this.caller.endpoint;
+    const agent = this.agentLeg?.endpoint;
+    if (this.supervisors.size === 0 || caller === undefined || agent === undefined) return;
+    this.mixGroup = this.opts.media.mix([caller, agent]);
+    for (const sup of this.supervisors) if (sup.endpoint !== undefined) this.mixGroup.add(sup.endpoint);
+  }
+
+  /**
+   * Blind transfer, step 1: the agent leg leaves the call (the caller is no
+   * longer the agent's: the agent hanging up now does not end the call), the
+   * caller hears ringback. The caller of this ends the returned leg when its
+   * signalling is done (after the REFER's NOTIFYs, or at once).
+   */
+  detachAgentForBlindTransfer(): Leg | undefined {
     const agent = this.agentLeg;
     this.agentLeg = undefined;
+    for (const sup of this.supervisors) void sup.end('hangup-local');
     if (this.caller.endpoint !== undefined && !this.caller.endpoint.closed) this.opts.media.unbridge(this.caller.endpoint);
+    this.mixGroup = undefined;
     this.playLoop(this.opts.ringback);
     this.transition('offering', 'blind-transfer');
-    await agent?.end('transferred');
+    return agent;
   }
 
   /** A blind transfer target answered. */

@@ -4,6 +4,7 @@
  * The server's media endpoint makes the offer; a browser contact (SIP over
  * WebSocket) gets it through the WebRTC edge.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { UserAgentCore } from '../sip/ua/core.js';
 import type { OutgoingCall } from '../sip/ua/outgoing-call.js';
@@ -136,7 +137,8 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
           log?.info('browser contact skipped: WebRTC edge disabled');
           continue;
         }
-        const wrapped = await deps.browserMedia(inner, `${opts.callId}-${started.length}`);
+        // unique per dial: several browser legs of one call (agent, consult, supervisor) each get their own rtpengine call
+        const wrapped = await deps.browserMedia(inner, `${opts.callId}-${randomUUID().slice(0, 8)}-${started.length}`);
         started.push({ call: fork.start(wrapped.endpoint.localSdp), endpoint: wrapped.endpoint, release: () => wrapped.release() });
       } else started.push({ call: fork.start(inner.localSdp), endpoint: inner });
     }
@@ -155,7 +157,10 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
 
   return new Promise<Leg>((resolve, reject) => {
     let settled = false;
-    const failures: number[] = [];
+    /** The fork whose 2xx we took (set at once: a second phone answering later is hung up). */
+    let winner: OutgoingCall | undefined;
+    /** Each fork's failure counted once (a bye() we send also ends the fork). */
+    const failed = new Map<OutgoingCall, number>();
     let rang = false;
     const finish = (err: DialError | undefined, leg?: Leg): void => {
       if (settled) return;
@@ -163,15 +168,22 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (err !== undefined) {
+        // terminate, not cancel: a fork may have answered while we were giving up
         for (const s of started) {
-          s.call.cancel();
+          void s.call.terminate('local-bye');
           void s.release?.();
         }
         void inner.close();
         reject(err);
       } else if (leg !== undefined) resolve(leg);
     };
+    const forkFailed = (call: OutgoingCall, status: number): void => {
+      if (settled || failed.has(call) || call === winner) return;
+      failed.set(call, status);
+      if (failed.size === started.length) finish(new DialError(bestCause([...failed.values()]), `all ${started.length} contact(s) failed`));
+    };
     const timer = setTimeout(() => finish(new DialError('no-answer', `no answer in ${opts.ringTimeoutMs} ms`)), opts.ringTimeoutMs);
+    timer.unref();
     const onAbort = (): void => finish(new DialError('cancelled', 'offer withdrawn'));
     if (opts.signal?.aborted === true) {
       onAbort();
@@ -187,17 +199,17 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
         }
       });
       call.on('established', () => {
-        if (settled) {
+        if (settled || winner !== undefined) {
           void call.bye();
           return;
         }
         const answer = call.remoteSdp;
         if (answer === undefined || answer.length === 0) {
+          forkFailed(call, 488);
           void call.bye();
-          failures.push(488);
-          if (failures.length === started.length) finish(new DialError('failed', 'answer without SDP'));
           return;
         }
+        winner = call;
         // losing forks: cancel them and drop their browser wrappers (the inner endpoint stays)
         for (const s of started) {
           if (s.call === call) continue;
@@ -207,6 +219,12 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
         endpoint
           .setRemoteAnswer(answer)
           .then(() => {
+            // gave up (ring timeout, caller gone) or the agent hung up while the answer was applied
+            if (settled || call.state !== 'established') {
+              void call.bye();
+              finish(new DialError('failed', 'the answered phone hung up at once'));
+              return;
+            }
             const leg = new Leg(opts.role, call, endpoint, party, deps.logger);
             leg.transition('answered', 'answered');
             finish(undefined, leg);
@@ -217,11 +235,7 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
             finish(new DialError('media-error', 'answer SDP not usable'));
           });
       });
-      call.on('ended', (_reason, detail) => {
-        if (settled) return;
-        failures.push(detail?.status ?? 480);
-        if (failures.length === started.length) finish(new DialError(bestCause(failures), `all ${started.length} contact(s) failed`));
-      });
+      call.on('ended', (_reason, detail) => forkFailed(call, detail?.status ?? 480));
     }
   });
 }

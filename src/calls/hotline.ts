@@ -23,25 +23,28 @@ export async function playAndCollect(call: Call, files: readonly string[], timeo
   if (ep === undefined) return undefined;
   const abort = new AbortController();
   let digit: string | undefined;
-  const got = new Promise<void>((resolve) => {
-    const onDigit = (leg: Leg, d: string): void => {
-      if (leg !== call.caller || digit !== undefined) return;
-      digit = d;
-      abort.abort();
-      call.off('dtmf', onDigit);
-      resolve();
-    };
-    call.on('dtmf', onDigit);
-    call.once('ended', () => {
-      call.off('dtmf', onDigit);
-      resolve();
-    });
-  });
-  await ep.play(files, { signal: abort.signal }).catch(() => 'stopped');
-  if (digit === undefined && !call.isEnded()) {
-    await Promise.race([got, new Promise((r) => setTimeout(r, timeoutMs))]);
+  let wake: () => void = () => undefined;
+  const got = new Promise<void>((resolve) => (wake = resolve));
+  const onDigit = (leg: Leg, d: string): void => {
+    if (leg !== call.caller || digit !== undefined) return;
+    digit = d;
+    abort.abort();
+    wake();
+  };
+  call.on('dtmf', onDigit);
+  call.on('ended', wake);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await ep.play(files, { signal: abort.signal }).catch(() => 'stopped');
+    if (digit === undefined && !call.isEnded()) {
+      await Promise.race([got, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    }
+  } finally {
+    clearTimeout(timer);
+    call.off('dtmf', onDigit);
+    call.off('ended', wake);
+    abort.abort();
   }
-  abort.abort();
   return digit;
 }
 
@@ -69,7 +72,8 @@ export async function runHotline(call: Call, deps: HotlineDeps): Promise<void> {
   if (call.state !== 'ivr' || call.caller.endCause !== undefined) return;
   call.transition('offering', 'ring-agent');
   const abort = new AbortController();
-  call.once('ended', () => abort.abort());
+  const onEnded = (): void => abort.abort();
+  call.once('ended', onEnded);
   call.startRingback();
   try {
     const leg = await deps.dialAgent(call, agentId, abort.signal);
@@ -84,5 +88,7 @@ export async function runHotline(call: Call, deps: HotlineDeps): Promise<void> {
     call.log?.info({ agentId, cause: err instanceof DialError ? err.reason : 'failed' }, 'agent not reached');
     await call.caller.endpoint?.play([deps.prompt('no-agent')]).catch(() => undefined);
     await call.end('no-agent');
+  } finally {
+    call.off('ended', onEnded);
   }
 }

@@ -162,7 +162,9 @@ export class Leg extends TypedEmitter<LegEvents> {
     if (this._state !== 'answered') return false;
     this.serverHeld = true;
     const ok = await this.offerDirection('sendonly');
-    this.transition('held', 'hold');
+    // a refused re-INVITE leaves the phone as it was
+    if (ok) this.transition('held', 'hold');
+    else this.serverHeld = false;
     return ok;
   }
 

@@ -76,8 +76,10 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       else incoming.reject(503, 'Service Unavailable (media)', { headers: { 'retry-after': '5' } });
       return undefined;
     }
-    if (incoming.state !== 'setup') {
+    if (incoming.state !== 'setup' || !this.accepting) {
+      // the caller left, or shutdown began, while media was being set up
       await endpoint.close();
+      if (incoming.state === 'setup') incoming.reject(503, 'Service Unavailable (shutting down)');
       return undefined;
     }
     const callerNumber = incoming.from?.uri.user ?? 'anonymous';
@@ -143,14 +145,31 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     throw new DialError('unavailable', `no route to ${target}`);
   }
 
-  /** Blind transfer (server-initiated or from a phone's REFER): release the agent, ring the target. */
-  async blindTransfer(call: Call, target: string): Promise<boolean> {
-    if (call.state !== 'connected' && call.state !== 'held') return false;
-    await call.releaseForBlindTransfer();
+  /** Can `target` be dialled at all (an agent id, or a number for the trunk)? */
+  canRoute(target: string): boolean {
+    return this.opts.agentIds.includes(target) || this.opts.trunkMatch?.test(target) === true;
+  }
+
+  /** An AbortSignal that fires when the call ends (a dial for it is then withdrawn). */
+  private untilEnded(call: Call): { signal: AbortSignal; done: () => void } {
     const abort = new AbortController();
-    call.once('ended', () => abort.abort());
+    const onEnded = (): void => abort.abort();
+    call.once('ended', onEnded);
+    return { signal: abort.signal, done: () => call.off('ended', onEnded) };
+  }
+
+  /**
+   * Blind transfer, server-initiated: the agent is released at once, the caller
+   * hears ringback until `target` answers. `releaseAgent` lets a REFER finish
+   * its NOTIFYs before the agent's leg is hung up.
+   */
+  async blindTransfer(call: Call, target: string, releaseAgent?: (agent: Leg) => Promise<void>): Promise<boolean> {
+    if ((call.state !== 'connected' && call.state !== 'held') || !this.canRoute(target)) return false;
+    const agent = call.detachAgentForBlindTransfer();
+    if (agent !== undefined) void (releaseAgent ?? ((l: Leg) => l.end('transferred')))(agent);
+    const until = this.untilEnded(call);
     try {
-      const leg = await this.dial(call, target, 'agent', abort.signal);
+      const leg = await this.dial(call, target, 'agent', until.signal);
       if (call.isEnded()) {
         await leg.end('hangup-local');
         return false;
@@ -163,15 +182,19 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       await call.caller.endpoint?.play([this.opts.prompt('no-agent')]).catch(() => undefined);
       await call.end('no-agent');
       return false;
+    } finally {
+      until.done();
     }
   }
 
   /** Attended transfer, step 1: hold the caller and ring the consult target for the agent. */
   async consult(call: Call, target: string): Promise<boolean> {
-    if (call.state !== 'connected' && call.state !== 'held') return false;
+    if ((call.state !== 'connected' && call.state !== 'held') || !this.canRoute(target)) return false;
     call.hold('consult');
+    const until = this.untilEnded(call);
+    let leg: Leg | undefined;
     try {
-      const leg = await this.dial(call, target, 'consult');
+      leg = await this.dial(call, target, 'consult', until.signal);
       if (call.isEnded()) {
         await leg.end('hangup-local');
         return false;
@@ -179,9 +202,13 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       call.startConsult(leg);
       return true;
     } catch (err) {
+      // a consult leg that answered but could not be joined is hung up, not left open
+      if (leg !== undefined) await leg.end('hangup-local');
       call.log?.info({ cause: err instanceof DialError ? err.reason : 'failed' }, 'consult target not reached');
       if (call.state === 'held') call.retrieve('consult-failed');
       return false;
+    } finally {
+      until.done();
     }
   }
 
@@ -189,11 +216,14 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   async supervise(call: Call, supervisorId: string, mode: SuperviseMode): Promise<boolean> {
     if (call.state !== 'connected') return false;
     let leg: Leg;
+    const until = this.untilEnded(call);
     try {
-      leg = await this.dial(call, supervisorId, 'supervisor');
+      leg = await this.dial(call, supervisorId, 'supervisor', until.signal);
     } catch (err) {
       call.log?.info({ cause: err instanceof DialError ? err.reason : 'failed' }, 'supervisor not reached');
       return false;
+    } finally {
+      until.done();
     }
     if (!call.supervise(leg, mode)) {
       await leg.end('hangup-local');
@@ -214,6 +244,11 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       req.respond(501);
       return;
     }
+    if (!this.canRoute(target)) {
+      // refused before accepting: the call stays with the agent
+      req.respond(404, { headers: {} });
+      return;
+    }
     req.respond(202);
     const notify = (frag: string): Promise<unknown> =>
       leg.session
@@ -223,11 +258,14 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
           headers: { event: 'refer', 'subscription-state': frag.includes(' 100 ') ? 'active;expires=60' : 'terminated;reason=noresource' },
         })
         .catch(() => undefined);
-    // blind: the transferor is done once the transfer is accepted
-    await notify('SIP/2.0 100 Trying');
-    await notify('SIP/2.0 200 OK');
     call.log?.info({ legId: leg.id }, 'blind transfer requested by phone');
-    await this.blindTransfer(call, target);
+    // blind: the transferor is done once the transfer is accepted; the caller is no longer
+    // theirs from here (their BYE does not end the call), and they get the NOTIFYs before our BYE
+    await this.blindTransfer(call, target, async (agent) => {
+      await notify('SIP/2.0 100 Trying');
+      await notify('SIP/2.0 200 OK');
+      await agent.end('transferred');
+    });
   }
 
   /** Stop taking calls and end the ones in progress. */

@@ -56,6 +56,8 @@ export class CallRecorder {
       const rec = active;
       const p = this.finish(call, rec)
         .then(() => call.noteRecording('stopped', rec.id))
+        // the WAV stays on disk; only its row is missing (a DB that refuses it, a full disk for the spool)
+        .catch((err: unknown) => call.log?.error({ err, recordingId: rec.id, code: 'RECORDING_METADATA_LOST' }, 'recording metadata could not be stored or spooled'))
         .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
     });

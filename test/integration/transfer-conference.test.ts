@@ -259,4 +259,18 @@ describe.skipIf(skip)('transfer and conference with real peers', () => {
     expectOk('phone 1001', await phone);
     expect(await endpointsDrained()).toBe(0);
   }, 60_000);
+
+  it('REFER to a number nobody can route (not an agent, no trunk) → 404, the call stays with 1001 until the caller hangs up', async () => {
+    const port1001 = await register('1001');
+    const next = nextCall();
+    const phone = sipp({ scenario: 'agent-phone-refer-refused.xml', service: '1001', localPort: port1001, timeoutSec: 40, keys: { audio_pcap: speech, refer_target: '7777' } });
+    await sleep(300);
+    const caller = runCaller();
+    const { call, states } = await next;
+    expectOk('caller', await caller);
+    expectOk('phone 1001', await phone);
+    expect(states).toEqual(['ivr', 'offering', 'connected', 'ended']);
+    expect(call.endCause).toBe('caller-hangup');
+    expect(await endpointsDrained()).toBe(0);
+  }, 60_000);
 });

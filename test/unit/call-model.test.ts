@@ -229,4 +229,37 @@ describe('Call', () => {
     expect(c.transition('connected', 'x')).toBe(false);
     expect(c.isEnded()).toBe(true);
   });
+
+  it('a blind transfer from hold: the agent leaves (their hang-up no longer ends the call), the caller hears ringback, state offering', async () => {
+    const { call: c, caller } = call();
+    const agent = leg('agent', '1001');
+    c.addLeg(agent.leg);
+    c.connect(agent.leg);
+    c.hold();
+    const detached = c.detachAgentForBlindTransfer();
+    expect(detached).toBe(agent.leg);
+    expect(c.state).toBe('offering');
+    expect(caller.endpoint.plays.at(-1)).toEqual(['ring.wav']);
+    agent.session.hangUpRemotely();
+    await tick();
+    expect(c.isEnded()).toBe(false);
+  });
+
+  it('hold then retrieve keeps a listening supervisor in the call; a new agent (transfer) drops it', async () => {
+    const { call: c, media } = call();
+    const agent = leg('agent', '1001');
+    c.addLeg(agent.leg);
+    c.connect(agent.leg);
+    const sup = leg('supervisor', '1004');
+    expect(c.supervise(sup.leg, 'listen')).toBe(true);
+    c.hold();
+    c.retrieve();
+    expect(sup.leg.state).toBe('answered');
+    expect(media.mixes.at(-1)).toEqual(['caller-+15550100', 'agent-1001', 'supervisor-1004']);
+    const other = leg('agent', '1003');
+    c.addLeg(other.leg);
+    c.connect(other.leg);
+    await tick();
+    expect(sup.session.terminations).toBe(1);
+  });
 });

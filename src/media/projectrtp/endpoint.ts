@@ -70,6 +70,8 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
   channel: NativeChannel | undefined;
   /** In a projectrtp mix. The engine leaves a mix on its next tick ("mix finished"), not at unmix(). */
   inMix = false;
+  /** Settles once a bridge or mix this endpoint is joining has been made (the engine unmixes on a tick). */
+  joined: Promise<void> = Promise.resolve();
   private unmixWaiters: (() => void)[] = [];
 
   constructor(
@@ -167,25 +169,33 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
     return this.channel;
   }
 
+  /** Every failure (closed, unparsable SDP, no common codec) is a rejection with a MediaError, never a throw. */
   setRemoteAnswer(sdp: Buffer): Promise<void> {
+    return new Promise((resolve) => resolve(this.applyAnswer(sdp)));
+  }
+
+  private applyAnswer(sdp: Buffer): void {
     const channel = this.requireChannel();
-    const answer = remoteAudio(parseSdp(sdp));
+    const answer = remoteAudio(parseSdpOrReject(sdp));
     const codec = chooseCodec(answer, OFFER_CODECS.map((c) => c.name));
-    if (codec === undefined) return Promise.reject(new MediaError('MEDIA_SDP_UNSUPPORTED', 'answer has no codec we offered'));
+    if (codec === undefined) throw new MediaError('MEDIA_SDP_UNSUPPORTED', 'answer has no codec we offered');
     this.codec = codec;
     this.dtmfPt = answer.dtmfPt ?? DEFAULT_DTMF_PT;
     this.ptime = answer.ptime;
     channel.remote({ address: answer.address, port: answer.port, codec: codec.pt, rfc2833pt: this.dtmfPt });
     this.negotiated = fromRemote(answer.direction);
     this.applyDirection();
-    return Promise.resolve();
   }
 
   reoffer(sdp: Buffer): Promise<Buffer> {
+    return new Promise((resolve) => resolve(this.applyReoffer(sdp)));
+  }
+
+  private applyReoffer(sdp: Buffer): Buffer {
     const channel = this.requireChannel();
-    const offer = remoteAudio(parseSdp(sdp));
+    const offer = remoteAudio(parseSdpOrReject(sdp));
     const codec = chooseCodec(offer);
-    if (codec === undefined) return Promise.reject(new MediaError('MEDIA_SDP_UNSUPPORTED', 'no codec in common'));
+    if (codec === undefined) throw new MediaError('MEDIA_SDP_UNSUPPORTED', 'no codec in common');
     this.codec = codec;
     this.dtmfPt = offer.dtmfPt ?? this.dtmfPt;
     this.ptime = offer.ptime;
@@ -202,7 +212,7 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
       sessionId: this.sessionId,
       sessionVersion: this.sdpVersion,
     });
-    return Promise.resolve(this._localSdp);
+    return this._localSdp;
   }
 
   /** The SDP we offer in a re-INVITE of our own (hold: sendonly, retrieve: sendrecv). */
@@ -353,6 +363,15 @@ export class ProjectRtpEndpoint extends TypedEmitter<MediaEndpointEvents> implem
     this.emit('closed', reason, this.stats());
     this.closedResolve?.();
     this.removeAllListeners();
+  }
+}
+
+/** SDP errors surface as MediaError MEDIA_SDP_UNSUPPORTED, like every other media failure. */
+function parseSdpOrReject(sdp: Buffer): ReturnType<typeof parseSdp> {
+  try {
+    return parseSdp(sdp);
+  } catch (err) {
+    throw new MediaError('MEDIA_SDP_UNSUPPORTED', err instanceof Error ? err.message : String(err));
   }
 }
 

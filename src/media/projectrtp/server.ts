@@ -130,7 +130,11 @@ export class ProjectRtpMediaServer implements MediaServer {
       } else this.opts.logger?.error({ a: ea.id, b: eb.id, code: 'MEDIA_UNAVAILABLE' }, 'projectrtp refused to bridge');
     };
     if (busy.length === 0) join();
-    else void Promise.all(busy.map((e) => e.whenUnmixed(1000))).then(join);
+    else {
+      const joined = Promise.all(busy.map((e) => e.whenUnmixed(1000))).then(join);
+      ea.joined = joined;
+      eb.joined = joined;
+    }
   }
 
   unbridge(endpoint: MediaEndpoint): void {
@@ -187,11 +191,9 @@ class ProjectRtpMix implements MediaMix {
         e.inMix = true;
       } else this.logger?.error({ endpoint: e.id, code: 'MEDIA_UNAVAILABLE' }, 'projectrtp refused to mix');
     };
-    if (!e.inMix) join();
-    else {
-      e.channel?.unmix();
-      void e.whenUnmixed(1000).then(join);
-    }
+    // the anchor's own bridge may still be waiting for the engine; the newcomer may have to leave a mix first
+    const leaving = e.inMix ? (e.channel?.unmix(), e.whenUnmixed(1000)) : Promise.resolve();
+    e.joined = Promise.all([a.joined, leaving]).then(join);
   }
 
   remove(endpoint: MediaEndpoint): void {
