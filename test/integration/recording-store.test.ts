@@ -10,6 +10,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { TEST_DATABASE_URL } from '../support/server.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../../src/log.js';
 import { RecordingStore, type RecordingMeta } from '../../src/recording/store.js';
@@ -20,7 +21,7 @@ import { freePort } from '../support/ports.js';
 
 const PG_CANDIDATES = process.env.TEST_DATABASE_URL
   ? [process.env.TEST_DATABASE_URL]
-  : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
+  : [TEST_DATABASE_URL, 'postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
 
 async function reachablePgUrl(): Promise<string> {
   const failures: string[] = [];

@@ -4,7 +4,7 @@
  * timers when asked.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -27,8 +27,24 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Real PostgreSQL for tests; each server gets a schema of its own. */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * Real PostgreSQL for tests; each server gets a schema of its own. `make test`
+ * (scripts/ensure-postgres.sh) finds or starts one and writes its URL to
+ * .cache/test-database-url; TEST_DATABASE_URL wins; the default is the trust-auth
+ * server these machines run.
+ */
+export const TEST_DATABASE_URL = testDatabaseUrl();
+
+function testDatabaseUrl(): string {
+  if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
+  try {
+    const fromSetup = readFileSync(new URL('../../.cache/test-database-url', import.meta.url), 'utf8').trim();
+    if (fromSetup !== '') return fromSetup;
+  } catch {
+    // not written: make test was not used
+  }
+  return 'postgres://postgres@127.0.0.1:5432/test';
+}
 
 export async function startTestServer(
   opts: StartOptions & { env?: Record<string, string>; file?: string; configure?: (config: Config) => void } = {},
