@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
-import { freePort } from '../support/ports.js';
+import { freePort, mediaPorts } from '../support/ports.js';
 import { writeSpeechPcap } from '../support/pcap.js';
 import { soxStat } from '../support/audio.js';
 import type { Call } from '../../src/calls/call.js';
@@ -30,11 +30,11 @@ describe.skipIf(reason !== undefined)('a caller with 30 ms packets', () => {
 
   beforeAll(async () => {
     const ngPort = await freePort();
-    const base = 34000 + 2 * Math.floor(Math.random() * 500);
+    const { min: base, max: top } = mediaPorts().rtpengine;
     t = await startTestServer({
       digitTimeoutMs: 2000,
       configure: (c) => {
-        c.media.rtpengine = { enabled: true, spawn: true, ng: `127.0.0.1:${ngPort}`, interface: '127.0.0.1', portMin: base, portMax: base + 100 };
+        c.media.rtpengine = { enabled: true, spawn: true, ng: `127.0.0.1:${ngPort}`, interface: '127.0.0.1', portMin: base, portMax: top };
       },
     });
     speech = join(t.dataDir, 'agent-20ms.pcap');

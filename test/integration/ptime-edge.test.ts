@@ -21,7 +21,7 @@ import { ProjectRtpMediaServer } from '../../src/media/projectrtp/server.js';
 import { needsPtimeEdge, PtimeEdge, sdpPtime } from '../../src/media/rtpengine/ptime-edge.js';
 import { RtpEngineProcess } from '../../src/media/rtpengine/process.js';
 import { soxStat } from '../support/audio.js';
-import { freePort } from '../support/ports.js';
+import { freePort, mediaPorts } from '../support/ports.js';
 
 const RTPENGINE = process.env.RTPENGINE_PATH ?? '/usr/bin/rtpengine';
 const PCAP = '/usr/share/sip-tester/g711a.pcap';
@@ -177,12 +177,11 @@ describe.skipIf(reason !== undefined)('ptime edge: rtpengine re-chunks 30 ms cal
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ptime-edge-'));
     // own port blocks: rtpengine below the ephemeral range, projectrtp in another
-    const base = 20000 + 200 * Math.floor(Math.random() * 60);
-    rtpengine = new RtpEngineProcess({ logger, binary: RTPENGINE, interface: '127.0.0.1', ngPort: await freePort(), portMin: base, portMax: base + 199 });
+    const ports = mediaPorts();
+    rtpengine = new RtpEngineProcess({ logger, binary: RTPENGINE, interface: '127.0.0.1', ngPort: await freePort(), portMin: ports.rtpengine.min, portMax: ports.rtpengine.max });
     await rtpengine.start();
     edge = new PtimeEdge({ ng: rtpengine.ng, logger });
-    const block = 40000 + 400 * Math.floor(Math.random() * 50);
-    media = new ProjectRtpMediaServer({ publicAddress: '127.0.0.1', portMin: block, portMax: block + 399, workDir: join(dir, 'work'), shutdownEngineOnStop: false, logger });
+    media = new ProjectRtpMediaServer({ publicAddress: '127.0.0.1', portMin: ports.rtp.min, portMax: ports.rtp.max, workDir: join(dir, 'work'), shutdownEngineOnStop: false, logger });
     await media.start();
     prompt = join(dir, 'prompt.wav');
     execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', prompt, 'synth', '2', 'sine', '440', 'vol', '0.5']);

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable } from '../support/sipp.js';
-import { freePort } from '../support/ports.js';
+import { freePort, mediaPorts } from '../support/ports.js';
 import { launchBrowser, skipReason, type PeerStats, type SoftphoneHarness } from '../support/browser.js';
 import { writeSpeechPcap } from '../support/pcap.js';
 import { soxStat } from '../support/audio.js';
@@ -28,11 +28,11 @@ describe.skipIf(reason !== undefined)('Chromium softphone answers a hotline call
 
   beforeAll(async () => {
     const ngPort = await freePort();
-    const base = 33000 + 2 * Math.floor(Math.random() * 500);
+    const { min: base, max: top } = mediaPorts().rtpengine;
     t = await startTestServer({
       digitTimeoutMs: 3000,
       configure: (c) => {
-        c.media.rtpengine = { enabled: true, spawn: true, ng: `127.0.0.1:${ngPort}`, interface: '127.0.0.1', portMin: base, portMax: base + 100 };
+        c.media.rtpengine = { enabled: true, spawn: true, ng: `127.0.0.1:${ngPort}`, interface: '127.0.0.1', portMin: base, portMax: top };
       },
     });
     speech = join(t.dataDir, 'speech-20ms.pcap');

@@ -39,7 +39,7 @@ import { NgClient } from '../../src/media/rtpengine/ng.js';
 import { RtpEngineProcess } from '../../src/media/rtpengine/process.js';
 import { WebRtcEdge } from '../../src/media/rtpengine/webrtc-edge.js';
 import { launchBrowser, skipReason, type SoftphoneHarness } from '../support/browser.js';
-import { freePort } from '../support/ports.js';
+import { freePort, mediaPorts } from '../support/ports.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const RTPENGINE = process.env.RTPENGINE_PATH ?? '/usr/bin/rtpengine';
@@ -275,14 +275,14 @@ describe.skipIf(reason !== undefined)('WebRTC edge: rtpengine between Chromium a
 
   beforeAll(async () => {
     // A port range of our own below the ephemeral range (32768+), so Chromium's sockets and ours do not collide.
-    const base = 20000 + 200 * Math.floor(Math.random() * 60);
+    const ports = mediaPorts().rtpengine;
     rtpengine = new RtpEngineProcess({
       logger,
       binary: RTPENGINE,
       interface: '127.0.0.1',
       ngPort: await freePort(),
-      portMin: base,
-      portMax: base + 199,
+      portMin: ports.min,
+      portMax: ports.max,
     });
     await rtpengine.start();
     edge = new WebRtcEdge({ ng: rtpengine.ng, logger });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { mediaPorts } from './ports.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/app.js';
@@ -68,10 +69,10 @@ export async function startTestServer(
       ...opts.env,
     },
   });
-  // projectrtp runs once per test process: give each process a port block of its own
-  const block = 10000 + 2 * Math.floor(Math.random() * 2400) * 10;
-  config.media.rtpPortMin = block;
-  config.media.rtpPortMax = block + 400;
+  // projectrtp runs once per test process: each process has a port block of its own
+  const ports = mediaPorts();
+  config.media.rtpPortMin = ports.rtp.min;
+  config.media.rtpPortMax = ports.rtp.max;
   opts.configure?.(config);
   const logger = createLogger(config.log.level);
   const server = await startServer(config, logger, { keepMediaEngine: true, dbSchema, ...opts });
