@@ -30,9 +30,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { CpuMeter, HostCpuMeter, cleanUp, exited, freePort, log, makeTempDir, removeTempDir, sleep, startChild, stopChild } from './proc.js';
+import { CpuMeter, HostCpuMeter, exited, forwardOutput, freePort, log, makeTempDir, removeTempDir, runBenchmark, sleep, startChild, stopChild } from './proc.js';
 import { readStatFile } from './sipp-stats.js';
 import { writeRtpPcap } from './pcap.js';
 
@@ -115,18 +114,6 @@ function median(values: number[]): number {
 function writePcap(file: string, seconds: number): number {
   const payload = execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-t', 'al', '-', 'synth', String(seconds), 'pinknoise', 'vol', '0.3']);
   return writeRtpPcap(file, payload, { pt: 8, ptimeMs: PTIME_MS });
-}
-
-function forwardOutput(child: ChildProcess, name: string, max = 20): void {
-  let seen = 0;
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream === null) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      seen += 1;
-      if (seen <= max) process.stderr.write(`[${name}] ${line}\n`);
-      else if (seen === max + 1) process.stderr.write(`[${name}] (further output suppressed)\n`);
-    });
-  }
 }
 
 async function mediaStats(server: Server, gc = false): Promise<MediaStats> {
@@ -470,21 +457,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    cleanUp();
-    process.exit(code);
-  });
-process.on('exit', cleanUp);
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    log(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    cleanUp();
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main);

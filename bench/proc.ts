@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
+import { createInterface } from 'node:readline';
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -176,4 +177,38 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Forwards a child's output lines to our stderr (stdout carries only the result), at most `max` of them. */
+export function forwardOutput(child: ChildProcess, name: string, max = 20): void {
+  let seen = 0;
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      seen += 1;
+      if (seen <= max) process.stderr.write(`[${name}] ${line}\n`);
+      else if (seen === max + 1) process.stderr.write(`[${name}] (further output suppressed)\n`);
+    });
+  }
+}
+
+/** A benchmark's entry point: run `main`, exit with its code; children are cleaned up on signals, errors and exit. */
+export function runBenchmark(main: () => Promise<number>): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
+    process.on(signal, () => {
+      log(`${signal}: stopping`);
+      cleanUp();
+      process.exit(code);
+    });
+  process.on('exit', cleanUp);
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      log(`failed: ${err instanceof Error ? err.message : String(err)}`);
+      cleanUp();
+      process.exitCode = 1;
+    },
+  );
 }

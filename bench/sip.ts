@@ -11,7 +11,7 @@
  * BENCH_MAX_P99_MS (unset: optional extra pass condition on p99 INVITE→200).
  */
 import { availableParallelism } from 'node:os';
-import { cleanUp, log } from './proc.js';
+import { log, runBenchmark } from './proc.js';
 import { limitedBy, ramp, type RampOptions, type StepResult } from './sipp-ramp.js';
 import { startOurServer, startSipPkgUas, type RunningTarget } from './targets.js';
 
@@ -102,21 +102,4 @@ async function main(): Promise<number> {
   return server === undefined || server.exit_code === 0 ? 0 : 1;
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    cleanUp();
-    process.exit(code);
-  });
-process.on('exit', cleanUp);
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    log(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    cleanUp();
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main);

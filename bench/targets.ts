@@ -7,8 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { freePort, log, sleep, startChild, stopChild } from './proc.js';
+import { forwardOutput, freePort, log, sleep, startChild, stopChild } from './proc.js';
 import type { Target } from './sipp-ramp.js';
 
 /**
@@ -28,18 +27,6 @@ export interface RunningTarget extends Target {
   stop(): Promise<number | string>;
 }
 
-/** Forwards a child's output lines to our stderr (stdout carries only the result), at most `max` of them. */
-function forwardOutput(child: ChildProcess, name: string, max = 20): void {
-  let seen = 0;
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream === null) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      seen += 1;
-      if (seen <= max) process.stderr.write(`[${name}] ${line}\n`);
-      else if (seen === max + 1) process.stderr.write(`[${name}] (further output suppressed)\n`);
-    });
-  }
-}
 
 function checkAlive(child: ChildProcess, name: string): void {
   if (child.exitCode !== null || child.signalCode !== null)
