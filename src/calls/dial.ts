@@ -53,8 +53,6 @@ export interface DialOptions {
   callId: string;
   /** Abort to withdraw the offer (caller hung up, ACD moved on). */
   signal?: AbortSignal;
-  /** First provisional response (the caller may hear ringback). */
-  onRinging?: () => void;
 }
 
 function isBrowser(contact: AgentContact): boolean {
@@ -161,7 +159,6 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
     let winner: OutgoingCall | undefined;
     /** Each fork's failure counted once (a bye() we send also ends the fork). */
     const failed = new Map<OutgoingCall, number>();
-    let rang = false;
     const finish = (err: DialError | undefined, leg?: Leg): void => {
       if (settled) return;
       settled = true;
@@ -192,12 +189,6 @@ async function ring(deps: DialDeps, party: string, opts: DialOptions, forks: For
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     for (const { call, endpoint } of started) {
-      call.on('progress', (res) => {
-        if (res.status > 100 && !rang) {
-          rang = true;
-          opts.onRinging?.();
-        }
-      });
       call.on('established', () => {
         if (settled || winner !== undefined) {
           void call.bye();

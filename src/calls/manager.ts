@@ -246,7 +246,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     }
     if (!this.canRoute(target)) {
       // refused before accepting: the call stays with the agent
-      req.respond(404, { headers: {} });
+      req.respond(404);
       return;
     }
     req.respond(202);
