@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { AcdSchema, AgentAcdFields, QueueSchema, type OverflowTarget } from './acd-schema.js';
 
 /** One problem found in a config: a JSON pointer (or env var name) and what is wrong there. */
 export interface ConfigIssue {
@@ -90,6 +91,7 @@ const AgentSchema = Type.Object(
     password: NonEmpty,
     /** Digest challenges for this agent's phones, overriding sip.auth.algorithms (e.g. [MD5] for an old phone). */
     authAlgorithms: Type.Optional(DigestAlgorithms),
+    ...AgentAcdFields,
   },
   strict,
 );
@@ -196,6 +198,8 @@ export const ConfigSchema = Type.Object(
     recording: RecordingSchema,
     trunk: Type.Optional(TrunkSchema),
     calls: CallsSchema,
+    queues: Type.Array(QueueSchema, { default: [] }),
+    acd: AcdSchema,
   },
   strict,
 );
@@ -203,10 +207,11 @@ export const ConfigSchema = Type.Object(
 /** The validated config, with every default applied. */
 export type Config = Static<typeof ConfigSchema>;
 export type AgentConfig = Config['agents'][number];
+export type { QueueConfig, AcdConfig, Requirement, OverflowTarget, Strategy } from './acd-schema.js';
 
 /** Rules a JSON schema cannot express. Call only on a value that passed the schema. */
 export function checkConfigRules(config: Config): ConfigIssue[] {
-  return [...checkAgents(config), ...checkRegistration(config), ...checkMedia(config)];
+  return [...checkAgents(config), ...checkRegistration(config), ...checkMedia(config), ...checkQueues(config)];
 }
 
 function checkAgents(config: Config): ConfigIssue[] {
@@ -254,5 +259,41 @@ function checkMedia(config: Config): ConfigIssue[] {
       issues.push({ path: '/trunk/match', message: `not a valid regular expression: ${config.trunk.match}` });
     }
   }
+  return issues;
+}
+
+function checkQueues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const agentIds = new Set(config.agents.map((a) => a.id));
+  const queueIndex = new Map<string, number>();
+  config.queues.forEach((queue, index) => {
+    const earlier = queueIndex.get(queue.id);
+    if (earlier !== undefined) issues.push({ path: `/queues/${index}/id`, message: `duplicate queue id "${queue.id}" (already used at /queues/${earlier}/id)` });
+    else queueIndex.set(queue.id, index);
+  });
+  const checkTarget = (target: OverflowTarget | undefined, path: string, self: string): void => {
+    if (target?.type !== 'queue') return;
+    if (!queueIndex.has(target.queue)) issues.push({ path, message: `overflow to unknown queue "${target.queue}"` });
+    else if (target.queue === self) issues.push({ path, message: `queue "${self}" cannot overflow to itself` });
+  };
+  config.queues.forEach((queue, index) => {
+    const base = `/queues/${index}`;
+    queue.members?.forEach((member, i) => {
+      if (!agentIds.has(member)) issues.push({ path: `${base}/members/${i}`, message: `unknown agent "${member}"` });
+    });
+    let last = 0;
+    queue.escalation.forEach((step, i) => {
+      if (step.afterSeconds <= last) issues.push({ path: `${base}/escalation/${i}/afterSeconds`, message: `steps must be in increasing afterSeconds (${step.afterSeconds} after ${last})` });
+      last = Math.max(last, step.afterSeconds);
+      if (step.minProficiency === undefined && step.dropSkills === undefined && step.requirement === undefined)
+        issues.push({ path: `${base}/escalation/${i}`, message: 'a step must set minProficiency, dropSkills or requirement' });
+    });
+    for (const [key, target] of Object.entries(queue.overflow)) checkTarget(target, `${base}/overflow/${key}`, queue.id);
+  });
+  for (const [digit, queue] of Object.entries(config.acd.hotlineMenu)) {
+    if (!queueIndex.has(queue)) issues.push({ path: `/acd/hotlineMenu/${digit}`, message: `unknown queue "${queue}"` });
+  }
+  const fallback = config.acd.hotlineDefaultQueue;
+  if (fallback !== undefined && !queueIndex.has(fallback)) issues.push({ path: '/acd/hotlineDefaultQueue', message: `unknown queue "${fallback}"` });
   return issues;
 }
