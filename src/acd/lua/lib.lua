@@ -1,0 +1,156 @@
+-- ACD shared prelude: prepended by store/scripts.ts to every script in this folder
+-- (Redis runs each as one atomic unit). Every script's ARGV starts with:
+--   ARGV[1]  key prefix, e.g. 'hl:acd:' (keys of other agents/calls are built from it)
+--   ARGV[2]  now, ms since the epoch
+-- Records are JSON strings: agent:<id> (AgentLive), entry:<callId> (QueueEntry).
+-- Every write bumps a global version and appends the full record to the `changes`
+-- stream, which every instance tails to keep its routing view current.
+
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+if NOW == nil then return redis.error_reply('ERR acd: now must be a number') end
+
+local CHANGES_MAXLEN = 100000
+local JOURNAL_MAXLEN = 1000000
+
+-- allowed[to][from] = true; generated from core/agent-state.ts (AGENT_TRANSITIONS)
+local ALLOWED = --@ALLOWED_TRANSITIONS
+
+local function key(...) return P .. table.concat({ ... }, ':') end
+
+local function decode(json)
+  if not json then return nil end
+  local ok, value = pcall(cjson.decode, json)
+  if ok and type(value) == 'table' then return value end
+  return nil
+end
+
+-- cjson turns an empty array into {}: lists are rebuilt with this so order is kept
+local function list(t)
+  local out = {}
+  if type(t) == 'table' then for _, v in ipairs(t) do out[#out + 1] = v end end
+  return out
+end
+
+local function without(t, value)
+  local out = {}
+  for _, v in ipairs(list(t)) do if v ~= value then out[#out + 1] = v end end
+  return out
+end
+
+local function contains(t, value)
+  for _, v in ipairs(list(t)) do if v == value then return true end end
+  return false
+end
+
+local function nextVersion() return redis.call('INCR', key('version')) end
+
+local function change(kind, id, json, extra)
+  local fields = { 'k', kind, 'id', id, 'v', json }
+  if extra then for i = 1, #extra do fields[#fields + 1] = extra[i] end end
+  redis.call('XADD', key('changes'), 'MAXLEN', '~', CHANGES_MAXLEN, '*', unpack(fields))
+end
+
+local function journal(event, queue, callId, agentId, data)
+  redis.call('XADD', key('journal'), 'MAXLEN', '~', JOURNAL_MAXLEN, '*',
+    'event', event, 'time', tostring(NOW), 'queue', queue or '', 'callId', callId or '', 'agentId', agentId or '',
+    'data', cjson.encode(data or {}))
+end
+
+local function loadAgent(id) return decode(redis.call('GET', key('agent', id))) end
+local function loadEntry(callId) return decode(redis.call('GET', key('entry', callId))) end
+
+-- Written with its state-change cause; `from` is the state before this write.
+local function saveAgent(a, from, cause)
+  a.offers = list(a.offers)
+  a.version = nextVersion()
+  local json = cjson.encode(a)
+  redis.call('SET', key('agent', a.id), json)
+  redis.call('SADD', key('agents'), a.id)
+  change('a', a.id, json, { 'from', from or a.state, 'cause', cause or '' })
+  return json
+end
+
+local function saveEntry(e)
+  e.agents = list(e.agents)
+  e.version = nextVersion()
+  local json = cjson.encode(e)
+  redis.call('SET', key('entry', e.callId), json)
+  redis.call('SADD', key('entries'), e.callId)
+  change('e', e.callId, json)
+  return json
+end
+
+local function deleteEntry(e)
+  redis.call('DEL', key('entry', e.callId))
+  redis.call('SREM', key('entries'), e.callId)
+  redis.call('ZREM', key('queue', e.queue), e.callId)
+  redis.call('ZREM', key('reservations'), e.callId)
+  change('e', e.callId, '', { 'version', tostring(nextVersion()) })
+end
+
+-- Guarded agent state change (the table from agent-state.ts); raises on a forbidden one.
+local function canSet(a, to)
+  local allowed = ALLOWED[to]
+  return allowed ~= nil and allowed[a.state] == true
+end
+
+-- Scripts check canSet before their first write: Redis does not roll a script back on error.
+local function setState(a, to, cause)
+  local from = a.state
+  if not canSet(a, to) then
+    error({ err = 'ACD_INVALID_TRANSITION ' .. tostring(from) .. ' -> ' .. tostring(to) .. ' (' .. tostring(cause) .. ')' })
+  end
+  a.state = to
+  a.since = NOW
+  return from
+end
+
+local function position(e)
+  local rank = redis.call('ZRANK', key('queue', e.queue), e.callId)
+  if rank == false or rank == nil then return 0 end
+  return rank + 1
+end
+
+local function secondsSince(t) return tostring(math.floor((NOW - (tonumber(t) or NOW)) / 1000 + 0.5)) end
+
+-- An agent's offer of `callId` (entry `e`, may be nil) is over without an answer. A miss
+-- (ring-no-answer, rejected) counts towards auto-pause and sends the agent to the back of
+-- the idle line. Returns the agent's state after, or nil if the agent does not hold that offer.
+local function dropOffer(agentId, callId, cause, isMiss, missesBeforePause, e)
+  local a = loadAgent(agentId)
+  if a == nil or not contains(a.offers, callId) then return nil end
+  a.offers = without(a.offers, callId)
+  local from = a.state
+  local queue = e and e.queue or ''
+  if isMiss then
+    a.misses = (tonumber(a.misses) or 0) + 1
+    a.idleSince = NOW
+    journal('RINGNOANSWER', queue, callId, agentId, { cause = cause, ringtime = secondsSince(e and e.offeredAt) })
+  end
+  if #a.offers == 0 and (a.state == 'reserved' or a.state == 'ringing') then
+    -- Auto-pause only where the table allows it (ringing): a miss while still reserved
+    -- (never rung) counts, but the agent goes available; the next miss pauses.
+    -- Checked here, not left to setState: an error now would follow the writes above.
+    if isMiss and missesBeforePause > 0 and a.misses >= missesBeforePause and canSet(a, 'paused') then
+      setState(a, 'paused', 'missed-calls')
+      a.reason = 'missed-calls'
+      journal('PAUSE', '', '', agentId, { reason = 'missed-calls' })
+    else
+      setState(a, 'available', cause)
+    end
+  end
+  saveAgent(a, from, cause)
+  return a.state
+end
+
+-- The call's offer to `agentId` is over: back to waiting, in its old place, once no agent holds it.
+local function entryLosesAgent(e, agentId)
+  e.agents = without(e.agents, agentId)
+  if #e.agents == 0 and e.state == 'offered' then
+    e.state = 'waiting'
+    e.offeredAt = nil
+    redis.call('ZREM', key('reservations'), e.callId)
+  end
+  saveEntry(e)
+end
