@@ -1,0 +1,27 @@
+/**
+ * Prompts the queue needs beyond the operator's own (position and wait
+ * announcements, callback, voicemail). The operator's config texts win over
+ * these, and a recorded WAV of the same name wins over both.
+ */
+export const NUMBER_PROMPTS_UP_TO = 20;
+
+export const QUEUE_PROMPT_TEXTS: Readonly<Record<string, string>> = {
+  'queue-position': 'You are caller number',
+  'queue-in-line': 'in line.',
+  'queue-wait': 'Your estimated wait time is about',
+  'queue-minutes': 'minutes.',
+  'queue-callback': 'Thank you. We will call you back as soon as an agent is free. Goodbye.',
+  'queue-closed': 'Sorry, we cannot take your call right now. Please call again later. Goodbye.',
+  voicemail: 'Please leave a message after the tone, then hang up or press the pound key.',
+  'voicemail-saved': 'Thank you, your message has been saved. Goodbye.',
+  ...Object.fromEntries(Array.from({ length: NUMBER_PROMPTS_UP_TO }, (_, i) => [`n-${i + 1}`, String(i + 1)])),
+};
+
+export function withQueuePrompts(texts: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...QUEUE_PROMPT_TEXTS, ...texts };
+}
+
+/** Name of the prompt saying `n`, if there is one. */
+export function numberPrompt(n: number): string | undefined {
+  return Number.isInteger(n) && n >= 1 && n <= NUMBER_PROMPTS_UP_TO ? `n-${n}` : undefined;
+}
