@@ -7,13 +7,14 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
 import { ensurePrompts, promptPath } from '../src/media/prompts.js';
+import { withQueuePrompts } from '../src/acd/prompts.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
   const config = loadConfig(values.config === undefined ? {} : { file: values.config });
   const dir = resolve(config.prompts.dir ?? join(config.dataDir, 'prompts'));
 
-  const result = await ensurePrompts({ dir, voice: config.prompts.voice, texts: config.prompts.texts });
+  const result = await ensurePrompts({ dir, voice: config.prompts.voice, texts: withQueuePrompts(config.prompts.texts) });
   const shown = (name: string): string => {
     const file = promptPath(dir, name);
     const rel = relative(process.cwd(), file);

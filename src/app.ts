@@ -31,6 +31,15 @@ import { WebRtcEdge } from './media/rtpengine/webrtc-edge.js';
 import { BrowserEndpoint } from './media/browser-endpoint.js';
 import { PtimeEdge } from './media/rtpengine/ptime-edge.js';
 import type { BrowserMedia } from './calls/dial.js';
+import { AcdService } from './acd/service/acd-service.js';
+import { agentProfiles } from './acd/service/profiles.js';
+import { withQueuePrompts } from './acd/prompts.js';
+import { QueueCalls } from './calls/queue-call.js';
+import { recordVoicemail } from './recording/voicemail.js';
+import { runAcdHotline } from './calls/acd-hotline.js';
+import { AutoLogin } from './acd/service/auto-login.js';
+import { instanceIdFor } from './instance-id.js';
+import { byeOrphan } from './calls/orphan-bye.js';
 
 export interface RunningServer {
   config: Config;
@@ -40,6 +49,8 @@ export interface RunningServer {
   registrar: Registrar;
   media: MediaServer;
   calls: CallManager;
+  acd: AcdService;
+  queueCalls: QueueCalls;
   recordings: RecordingStore;
   recorder: CallRecorder;
   /** The database, once open (undefined while it is unreachable). */
@@ -62,6 +73,8 @@ export interface StartOptions {
   /** PostgreSQL schema for this server's tables (tests isolate themselves). */
   dbSchema?: string;
   digitTimeoutMs?: number;
+  /** ACD housekeeping period (heartbeat, sweep, overflow checks); tests shorten it. */
+  acdTickMs?: number;
 }
 
 /**
@@ -81,7 +94,7 @@ async function nonceSecret(redis: Redis, keys: RedisKeys, logger: Logger): Promi
 }
 
 export async function startServer(config: Config, logger: Logger, opts: StartOptions = {}): Promise<RunningServer> {
-  const instanceId = opts.instanceId ?? randomBytes(6).toString('hex');
+  const instanceId = opts.instanceId ?? instanceIdFor(config.dataDir);
   const redis = createRedis(config.redis.url, { logger });
   const keys = new RedisKeys(config.redis.prefix);
   const agents = new Map(config.agents.map((a) => [a.id, a]));
@@ -107,9 +120,10 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
 
   const dataDir = config.dataDir;
   const promptsDir = config.prompts.dir ?? join(dataDir, 'prompts');
-  const promptsResult = await ensurePrompts({ dir: promptsDir, voice: config.prompts.voice, texts: config.prompts.texts, logger });
+  const promptsResult = await ensurePrompts({ dir: promptsDir, voice: config.prompts.voice, texts: withQueuePrompts(config.prompts.texts), logger });
   for (const f of promptsResult.failed) logger.warn({ prompt: f.name, error: f.error }, 'prompt missing: calls that need it will fail that step');
   await ensureTone(promptPath(promptsDir, 'ringback'), 'ringback').catch((err: unknown) => logger.warn({ err }, 'ringback tone missing'));
+  await ensureTone(promptPath(promptsDir, 'beep'), 'beep').catch((err: unknown) => logger.warn({ err }, 'beep tone missing'));
   const prompt = (name: string): string => promptPath(promptsDir, name);
 
   const media = new ProjectRtpMediaServer({
@@ -217,15 +231,57 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   });
   calls.on('call', (call) => recorder.attach(call));
   const digitTimeoutMs = opts.digitTimeoutMs ?? config.calls.digitTimeoutSeconds * 1000;
+  const ringTimeoutMs = opts.ringTimeoutMs ?? config.calls.ringTimeoutSeconds * 1000;
+
+  // The ACD: live state in Redis shared by every instance; this instance rings agents for its own callers.
+  const acd = new AcdService({
+    redis,
+    keys,
+    instanceId,
+    agents: agentProfiles(config.agents),
+    queues: config.queues,
+    settings: config.acd,
+    logger,
+    ...(opts.acdTickMs === undefined ? {} : { tickMs: opts.acdTickMs }),
+  });
+  const queueCalls = new QueueCalls({
+    acd,
+    dial: (call, agentId, signal, ringMs) => calls.dial(call, agentId, 'agent', signal, ringMs),
+    prompt,
+    queues: new Map(config.queues.map((q) => [q.id, q])),
+    defaultRingTimeoutMs: ringTimeoutMs,
+    voicemail: async (call, mailbox) => {
+      await recordVoicemail(call, mailbox, { dir: join(dataDir, 'voicemail'), store: recordings, prompt, beep: prompt('beep') });
+    },
+    logger,
+  });
+  // a caller lost with its instance (and media) is hung up from the dialog it left in Redis
+  acd.on('lost', (entry) => {
+    void (async () => {
+      const stored = await acd.store.dialog(entry.callId);
+      const result = await byeOrphan(sip.ua, stored);
+      await acd.store.dropDialog(entry.callId);
+      logger.info({ callId: entry.callId, bye: result?.response?.status ?? result?.failure ?? 'no-dialog' }, 'lost caller hung up');
+    })().catch((err: unknown) => logger.warn({ err, callId: entry.callId }, 'could not hang up a lost caller'));
+  });
+  const autoLogin = new AutoLogin({ acd, registrar, agents: config.agents, logger });
+  await acd.start().catch((err: unknown) => {
+    logger.error({ err, code: 'ACD_STORE_UNAVAILABLE' }, 'ACD could not load its state from Redis: callers get the closed prompt until it can');
+    acd.retryStart();
+  });
+
+  const useAcd = config.queues.length > 0;
   const hotline = (incoming: IncomingCall): void => {
     calls.acceptInbound(incoming, (call) =>
-      runHotline(call, {
-        prompt,
-        agents: agentIds,
-        hasRegistration: async (id) => (await registrar.lookup(id)).length > 0,
-        dialAgent: (c, id, signal) => calls.dial(c, id, 'agent', signal),
-        digitTimeoutMs,
-      }),
+      useAcd
+        ? runAcdHotline(call, { prompt, digitTimeoutMs, menu: config.acd.hotlineMenu, defaultQueue: config.acd.hotlineDefaultQueue ?? config.queues[0]!.id, queueCalls })
+        : runHotline(call, {
+            prompt,
+            agents: agentIds,
+            hasRegistration: async (id) => (await registrar.lookup(id)).length > 0,
+            dialAgent: (c, id, signal) => calls.dial(c, id, 'agent', signal),
+            digitTimeoutMs,
+          }),
     ).catch((err: unknown) => {
       logger.error({ err, sipCallId: incoming.request.callId }, 'inbound call could not be set up');
       void incoming.terminate('failed');
@@ -255,6 +311,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     health: () =>
       Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis), media: media.healthy(), ...(rtpengine === undefined ? {} : { rtpengine: rtpengine.healthy }) }),
     mediaStats: () => ({ endpoints: media.endpointCount, totals: media.totals() }),
+    queueStats: () => config.queues.map((q) => ({ ...acd.queueStats(q.id) })),
   });
 
   await sip.start();
@@ -268,7 +325,9 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('stopping: no new calls, hanging up calls, draining transactions');
+      autoLogin.stop();
       await calls.shutdown();
+      await acd.stop();
       await sip.stop(opts.drainMs ?? 5000);
       await recorder.flush();
       await recordings.stop();
@@ -286,5 +345,5 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     return stopping;
   };
 
-  return { config, sip, http, redis, registrar, media, calls, recordings, recorder, db: () => db, stop };
+  return { config, sip, http, redis, registrar, media, calls, acd, queueCalls, recordings, recorder, db: () => db, stop };
 }

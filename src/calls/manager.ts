@@ -137,9 +137,9 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   }
 
   /** Dial an agent or a number for this call (the leg is not yet connected to anything). */
-  async dial(call: Call, target: string, role: 'agent' | 'consult' | 'supervisor', signal?: AbortSignal): Promise<Leg> {
+  async dial(call: Call, target: string, role: 'agent' | 'consult' | 'supervisor', signal?: AbortSignal, ringTimeoutMs?: number): Promise<Leg> {
     const from = call.caller.session.state !== 'ended' ? (call.caller.session as IncomingCall).from : undefined;
-    const opts = { role, from, ringTimeoutMs: this.opts.ringTimeoutMs, callId: call.id, signal };
+    const opts = { role, from, ringTimeoutMs: ringTimeoutMs ?? this.opts.ringTimeoutMs, callId: call.id, signal };
     if (this.opts.agentIds.includes(target)) return dialAgent(this.opts.dial, target, opts);
     if (this.opts.trunkMatch?.test(target) === true) return dialTrunk(this.opts.dial, target, opts);
     throw new DialError('unavailable', `no route to ${target}`);

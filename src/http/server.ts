@@ -11,6 +11,8 @@ export interface HttpServerDeps {
   health: () => Promise<HealthChecks>;
   /** Media engine figures for `GET /v1/media/stats` (benchmarks, metrics); the route exists only when given. */
   mediaStats?: () => { endpoints: number; totals: MediaTotals };
+  /** Live queue figures for `GET /v1/queues/stats` (until the CTI API's queue plugin). */
+  queueStats?: () => unknown[];
 }
 
 export interface MediaStatsBody {
@@ -30,7 +32,7 @@ export interface HealthBody {
 }
 
 /** The HTTP server: `GET /health` plus coded errors. Later features register their routes as plugins. */
-export function buildHttpServer({ logger, health, mediaStats }: HttpServerDeps): FastifyInstance {
+export function buildHttpServer({ logger, health, mediaStats, queueStats }: HttpServerDeps): FastifyInstance {
   // Widen to fastify's logger interface so the instance is a plain FastifyInstance that plugins can type against.
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({ loggerInstance });
@@ -52,6 +54,10 @@ export function buildHttpServer({ logger, health, mediaStats }: HttpServerDeps):
       const body: MediaStatsBody = { ...mediaStats(), heapUsed: process.memoryUsage().heapUsed, cpu: process.cpuUsage() };
       return body;
     });
+  }
+
+  if (queueStats !== undefined) {
+    app.get('/v1/queues/stats', () => ({ queues: queueStats() }));
   }
 
   return app;

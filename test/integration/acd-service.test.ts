@@ -244,7 +244,7 @@ describe('ACD service with the real Redis', () => {
     s2.on('lost', (e) => lost.push(e.callId));
     // an external media server kept "survivor" up: the calls layer adopts it at start
     await s2.start({ adopt: ['survivor'] });
-    expect(lost).toEqual(['dead']);
+    await expect.poll(() => lost, { timeout: 2000 }).toEqual(['dead']);
     expect(await s2.store.entry('dead')).toBeUndefined();
     const kept = await s2.store.entry('survivor');
     expect(kept).toMatchObject({ state: 'waiting', enqueuedAt: before?.enqueuedAt, seq: before?.seq });

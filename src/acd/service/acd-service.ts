@@ -128,7 +128,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
     this.view = new AcdView(opts.agents, opts.queues);
   }
 
-  /** Loads the live state, follows changes, and cleans up callers a previous life of this instance left. */
+  /** Loads the live state and follows changes; the first tick cleans up callers a previous life of this instance left. */
   async start(opts: { adopt?: readonly string[] } = {}): Promise<void> {
     // calls whose media outlived a restart (an external media server) keep their place
     for (const callId of opts.adopt ?? []) this.live.add(callId);
@@ -150,7 +150,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
       ...(this.log === undefined ? {} : { logger: this.log }),
     });
     this.follower.start();
-    await this.reap();
+    // callers a previous life left are reaped on the first tick, once the rest of the server (SIP) is up
     this.timer = setInterval(() => void this.tick(), this.opts.tickMs ?? 1000);
     this.schedule();
   }

@@ -1,0 +1,212 @@
+/**
+ * The ACD wired to real calls: sipp callers on the hotline choose a queue by
+ * digit, sipp agent phones register (autoLogin logs them in), the ACD rings
+ * them, and the journal and agent states are checked after each scenario.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
+import { freePort } from '../support/ports.js';
+import { writeSpeechPcap } from '../support/pcap.js';
+import type { Call } from '../../src/calls/call.js';
+import type { AgentState, JournalEvent } from '../../src/acd/types.js';
+import type { Config } from '../../src/config/schema.js';
+
+const PCAPS = '/usr/share/sip-tester';
+const skip = !sippAvailable() || !existsSync(`${PCAPS}/dtmf_2833_1.pcap`);
+if (skip) console.warn('skipping ACD call tests: sipp or its pcaps missing (apt-get install sip-tester)');
+
+function configureAcd(config: Config): void {
+  const skills: Record<string, Record<string, number>> = { '1001': { sales: 5 }, '1002': { support: 5 }, '1003': { sales: 3 } };
+  for (const a of config.agents) {
+    a.skills = skills[a.id] ?? {};
+    a.autoLogin = true;
+  }
+  const base = {
+    strategy: 'longest-idle' as const,
+    priority: 0,
+    maxWaitSeconds: 120,
+    maxLength: 0,
+    serviceLevelSeconds: 20,
+    ringTimeoutSeconds: 5,
+    announcements: { music: 'hold-music', positionEverySeconds: 30, estimatedWait: true },
+    escalation: [],
+  };
+  config.queues = [
+    { ...base, id: 'sales', name: 'Sales', requirement: { allOf: [{ skill: 'sales', min: 1 }], anyOf: [] }, overflow: {} },
+    {
+      ...base,
+      id: 'support',
+      name: 'Support',
+      requirement: { allOf: [{ skill: 'support', min: 1 }], anyOf: [] },
+      overflow: { onNoAgents: { type: 'voicemail', mailbox: 'support' } },
+    },
+  ];
+  config.acd = { ...config.acd, defaultWrapUpSeconds: 2, missesBeforePause: 3, hotlineMenu: { '1': 'sales', '2': 'support' }, hotlineDefaultQueue: 'support' };
+}
+
+describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () => {
+  let t: TestServer;
+  let speech: string;
+
+  const sipp = async (o: Omit<SippOptions, 'target'>): Promise<SippRun> =>
+    runSipp({ target: `127.0.0.1:${t.sipPort}`, ...o, extra: ['-mp', String(await freePort()), ...(o.extra ?? [])] });
+  const expectOk = (run: SippRun, who: string): void => {
+    if (run.code !== 0) console.error(who, run.errors || run.stderr || run.stdout);
+    expect(run.code, `${who} sipp exit code`).toBe(0);
+  };
+
+  /** Registers an agent phone from a fresh port (its UAS scenario runs on that port next). */
+  const registerPhone = async (agentId: string): Promise<number> => {
+    const port = await freePort();
+    expectOk(await sipp({ scenario: 'register.xml', service: agentId, auth: { username: agentId, password: t.agentPassword(agentId) }, localPort: port }), `register ${agentId}`);
+    return port;
+  };
+
+  const waitFor = async (what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
+    const until = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const state = (agentId: string): AgentState | undefined => t.server.acd.agent(agentId)?.state;
+  const journal = async (): Promise<JournalEvent[]> => t.server.acd.store.journal();
+  const eventsOf = (j: JournalEvent[], callId: string): string[] => j.filter((e) => e.callId === callId).map((e) => e.event);
+
+  /** The next call: its id and the prompt files played to the caller. */
+  const nextCall = (): Promise<{ call: Call; played: string[]; ended: Promise<void> }> =>
+    new Promise((resolve) => {
+      const onCall = (call: Call): void => {
+        t.server.calls.off('call', onCall);
+        const played: string[] = [];
+        const ended = new Promise<void>((r) => call.once('ended', () => r()));
+        const watch = (): void => {
+          const ep = call.caller.endpoint;
+          if (ep === undefined) return void setTimeout(watch, 10);
+          const play = ep.play.bind(ep);
+          ep.play = (files, opts) => {
+            played.push(...files.map((f) => f.split('/').pop() ?? f));
+            return play(files, opts);
+          };
+        };
+        watch();
+        resolve({ call, played, ended });
+      };
+      t.server.calls.on('call', onCall);
+    });
+
+  beforeAll(async () => {
+    t = await startTestServer({ digitTimeoutMs: 3000, acdTickMs: 200, configure: configureAcd });
+    speech = join(t.dataDir, 'speech.pcap');
+    writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, I would like to buy the premium plan for my team, please.');
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+  beforeEach(async () => {
+    // no phone from an earlier test, every agent logged out
+    const stale = await t.server.redis.keys(`${t.prefix}reg:*`);
+    if (stale.length > 0) await t.server.redis.del(...stale);
+    for (const id of ['1001', '1002', '1003']) await t.server.acd.logout(id, 'test-reset').catch(() => undefined);
+    await waitFor('agents logged out', () => ['1001', '1002', '1003'].every((id) => (state(id) ?? 'logged-out') === 'logged-out'));
+  });
+
+  it('agent 1001 registers → logged in (autoLogin), takes a break; caller presses 1 → queued in sales and told "caller number 1"; 1001 ready → rung, answers, talks; caller hangs up → COMPLETECALLER, 1001 wraps up 2 s then is available', async () => {
+    const phonePort = await registerPhone('1001');
+    await waitFor('1001 available', () => state('1001') === 'available');
+    await t.server.acd.pause('1001', 'break');
+    const states: AgentState[] = [];
+    const onAgent = (c: { agentId: string; to: AgentState }): void => void (c.agentId === '1001' && states.push(c.to));
+    t.server.acd.on('agent', onAgent);
+    const next = nextCall();
+    const phone = sipp({ scenario: 'agent-phone-talk.xml', service: '1001', localPort: phonePort, timeoutSec: 30, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '10000'] });
+    const { call, played, ended } = await next;
+    await waitFor('caller queued', () => t.server.acd.position(call.id) === 1, 8000);
+    await waitFor('position announced, then music again', () => played.lastIndexOf('hold-music.wav') > played.indexOf('queue-in-line.wav') && played.includes('queue-in-line.wav'), 10_000);
+    await t.server.acd.ready('1001');
+    expectOk(await caller, 'caller');
+    expectOk(await phone, 'agent phone');
+    await ended;
+    expect(call.connectedAt).toBeDefined();
+    expect(call.variables.get('queue')).toBe('sales');
+    await waitFor('1001 available after wrap-up', () => state('1001') === 'available', 6000);
+    t.server.acd.off('agent', onAgent);
+    expect(states).toEqual(['available', 'reserved', 'ringing', 'on-call', 'wrap-up', 'available']);
+    expect(eventsOf(await journal(), call.id)).toEqual(['ENTERQUEUE', 'CONNECT', 'COMPLETECALLER']);
+    // "You are caller number 1 in line." between music; no wait estimate while nobody is staffed (1001 paused)
+    const i = played.indexOf('queue-position.wav');
+    expect(played.slice(i - 1, i + 4)).toEqual(['hold-music.wav', 'queue-position.wav', 'n-1.wav', 'queue-in-line.wav', 'hold-music.wav']);
+  }, 40_000);
+
+  it('1001 never answers → ring timeout: RINGNOANSWER, the caller keeps its place and 1003 (next longest idle) gets the call', async () => {
+    const port1001 = await registerPhone('1001');
+    await waitFor('1001 available', () => state('1001') === 'available');
+    await new Promise((r) => setTimeout(r, 50));
+    const port1003 = await registerPhone('1003');
+    await waitFor('1003 available', () => state('1003') === 'available');
+    const next = nextCall();
+    const rings = sipp({ scenario: 'agent-phone-ring.xml', service: '1001', localPort: port1001, timeoutSec: 30 });
+    const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 40, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '12000'] });
+    expectOk(caller, 'caller');
+    expectOk(await rings, '1001 phone (CANCEL after the ring timeout)');
+    expectOk(await talks, '1003 phone');
+    const { call, ended } = await next;
+    await ended;
+    const j = await journal();
+    expect(eventsOf(j, call.id)).toEqual(['ENTERQUEUE', 'RINGNOANSWER', 'CONNECT', 'COMPLETECALLER']);
+    expect(j.find((e) => e.event === 'RINGNOANSWER' && e.callId === call.id)?.agentId).toBe('1001');
+    expect(j.find((e) => e.event === 'CONNECT' && e.callId === call.id)?.agentId).toBe('1003');
+    expect(t.server.acd.agent('1001')).toMatchObject({ state: 'available', misses: 1 });
+  }, 50_000);
+
+  it('caller abandons while 1001 rings → the phone gets CANCEL, 1001 back to available with no miss, ABANDON logged with its wait', async () => {
+    const phonePort = await registerPhone('1001');
+    await waitFor('1001 available', () => state('1001') === 'available');
+    const next = nextCall();
+    const phone = sipp({ scenario: 'agent-phone-ring.xml', service: '1001', localPort: phonePort, timeoutSec: 20 });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await sipp({ scenario: 'edge-caller-hangup-ringing.xml', service: '100', localPort: await freePort(), keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap` } });
+    expectOk(caller, 'caller');
+    const ring = await phone;
+    expectOk(ring, 'agent phone');
+    expect(ring.messages).toMatch(/CANCEL sip:/);
+    const { call, ended } = await next;
+    await ended;
+    await waitFor('1001 available', () => state('1001') === 'available');
+    expect(t.server.acd.agent('1001')?.misses).toBe(0);
+    const j = await journal();
+    expect(eventsOf(j, call.id)).toEqual(['ENTERQUEUE', 'ABANDON']);
+    const abandon = j.find((e) => e.event === 'ABANDON' && e.callId === call.id);
+    expect(abandon?.data).toMatchObject({ position: '1', origposition: '1' });
+    expect(Number(abandon?.data.waittime)).toBeGreaterThanOrEqual(2);
+    expect(await t.server.acd.store.entry(call.id)).toBeUndefined();
+  }, 30_000);
+
+  it('nobody who could take support is logged in → the caller goes to voicemail (onNoAgents): greeting, beep, message stored as a recording of mailbox support', async () => {
+    const next = nextCall();
+    const message = join(t.dataDir, 'message.pcap');
+    writeSpeechPcap(
+      message,
+      join(t.dataDir, 'message.wav'),
+      'Hello, this is a message for support. My printer does not work since the last update. Please call me back tomorrow morning at the office. Thank you very much, goodbye.',
+    );
+    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_2.pcap`, audio_pcap: message }, extra: ['-d', '12000'] });
+    expectOk(caller, 'caller');
+    const { call, played, ended } = await next;
+    await ended;
+    expect(played).toEqual(expect.arrayContaining(['voicemail.wav', 'beep.wav']));
+    await waitFor('voicemail row', async () => (await t.server.recordings.findByCall(call.id)).length > 0, 8000);
+    const [row] = await t.server.recordings.findByCall(call.id);
+    expect(row).toMatchObject({ queue: 'voicemail:support', agentId: null, channels: 1, status: 'complete' });
+    expect(row!.durationMs).toBeGreaterThan(1000);
+    // refused at entry: never queued, so no ENTERQUEUE
+    expect(eventsOf(await journal(), call.id)).toEqual([]);
+  }, 40_000);
+});
