@@ -41,6 +41,8 @@ export interface AgentLive {
   callsTaken: number;
   /** Ring-no-answers in a row (auto-pause after acd.missesBeforePause). */
   misses: number;
+  /** When the agent last missed an offer (not offered again for acd.retryAfterMissSeconds). */
+  lastMissAt?: number;
   loginAt?: number;
   /** The connected ACD call, while on-call / wrap-up. */
   call?: string;

@@ -121,6 +121,8 @@ export const AcdSchema = Type.Object(
     /** Ring-no-answers in a row before the agent is paused (reason "missed-calls"); 0: never. */
     missesBeforePause: Type.Integer({ minimum: 0, default: 3 }),
     defaultWrapUpSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 10 }),
+    /** After a missed offer (no answer, busy, declined) the agent is not rung again for this long (Asterisk's retry). */
+    retryAfterMissSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
     /** Recent handle times kept per queue for the estimated wait. */
     handleTimeWindow: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     /** An instance whose heartbeat is older than this is dead: its queued callers are cleaned up. */

@@ -166,6 +166,29 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     expect(t.server.acd.agent('1001')).toMatchObject({ state: 'available', misses: 1 });
   }, 50_000);
 
+  it("1001's phone answers 486 Busy → RINGNOANSWER (rejected) and 1001 is left alone for the retry delay; 1003 gets the call at once", async () => {
+    const port1001 = await registerPhone('1001');
+    await waitFor('1001 available', () => state('1001') === 'available');
+    await new Promise((r) => setTimeout(r, 50));
+    const port1003 = await registerPhone('1003');
+    await waitFor('1003 available', () => state('1003') === 'available');
+    const next = nextCall();
+    const busy = sipp({ scenario: 'edge-agent-phone-busy.xml', service: '1001', localPort: port1001, timeoutSec: 20 });
+    const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 30, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '5000'] });
+    expectOk(caller, 'caller');
+    expectOk(await busy, '1001 phone (busy)');
+    expectOk(await talks, '1003 phone');
+    const { call, ended } = await next;
+    await ended;
+    const j = await journal();
+    expect(eventsOf(j, call.id)).toEqual(['ENTERQUEUE', 'RINGNOANSWER', 'CONNECT', 'COMPLETECALLER']);
+    expect(j.find((e) => e.event === 'RINGNOANSWER' && e.callId === call.id)).toMatchObject({ agentId: '1001', data: expect.objectContaining({ cause: 'rejected' }) as unknown });
+    expect(j.find((e) => e.event === 'CONNECT' && e.callId === call.id)?.agentId).toBe('1003');
+    expect(t.server.acd.agent('1001')).toMatchObject({ state: 'available', misses: 1 });
+  }, 40_000);
+
   it('caller abandons while 1001 rings → the phone gets CANCEL, 1001 back to available with no miss, ABANDON logged with its wait', async () => {
     const phonePort = await registerPhone('1001');
     await waitFor('1001 available', () => state('1001') === 'available');

@@ -37,6 +37,7 @@ const SETTINGS: AcdConfig = {
   reservationTtlSeconds: 5,
   missesBeforePause: 2,
   defaultWrapUpSeconds: 0,
+  retryAfterMissSeconds: 0,
   handleTimeWindow: 50,
   instanceTimeoutSeconds: 3,
   hotlineMenu: {},

@@ -24,6 +24,16 @@ describe('pickAgentForCall', () => {
     expect(v.pickAgentForCall('c1', 0, rng)).toEqual(['bob']);
   });
 
+  it('an agent who just missed an offer (busy, no answer) is left alone for the retry delay, then offered again', () => {
+    const only = profiles({ ann: { fr: 5 } });
+    const v = new AcdView(only, [queue({ id: 'fr' })], { retryAfterMissMs: 5000 });
+    v.applyAgent(live('ann', { lastMissAt: 10_000 }));
+    v.applyEntry(entry('c1', 'fr'));
+    expect(v.pickAgentForCall('c1', 14_999, rng)).toEqual([]);
+    expect(v.plan(14_999, rng)).toEqual([]);
+    expect(v.pickAgentForCall('c1', 15_000, rng)).toEqual(['ann']);
+  });
+
   it('a call needing French 3 and billing 2 goes only to the agent with both, not to the longer-idle one with one', () => {
     const skilled = profiles({ ann: { fr: 5 }, bob: { fr: 3, billing: 2 }, cid: { billing: 5 }, dee: { fr: 4, billing: 1 } });
     const v = new AcdView(skilled, [queue({ id: 'bill-fr', requirement: req({ fr: 3, billing: 2 }) })]);

@@ -35,6 +35,8 @@ export interface Offer {
 export interface AcdViewOptions {
   /** Removed entries remembered against late copies (default 10,000). */
   tombstones?: number;
+  /** After a missed offer the agent is not offered again for this long (Asterisk's `retry`); default 0. */
+  retryAfterMissMs?: number;
 }
 
 /** A configured agent: its row in the skill table and index, and its live copy once seen. */
@@ -87,6 +89,7 @@ export class AcdView {
   private readonly waitingList: Waiting[] = [];
   private readonly tombstones = new Map<string, number>();
   private readonly maxTombstones: number;
+  private readonly retryAfterMissMs: number;
   private readonly lastOffered = new Map<string, string>();
   private readonly handleTimesByQueue = new Map<string, readonly number[]>();
   /** Effective requirement per call, valid for its version and number of steps due. */
@@ -94,6 +97,7 @@ export class AcdView {
 
   constructor(profiles: readonly AgentProfile[], queues: readonly QueueConfig[], options: AcdViewOptions = {}) {
     this.maxTombstones = options.tombstones ?? 10_000;
+    this.retryAfterMissMs = options.retryAfterMissMs ?? 0;
     this.matrix = new SkillMatrix(profiles);
     const profileOrder = new Map<string, number>();
     profiles.forEach((profile, row) => {
@@ -310,7 +314,7 @@ export class AcdView {
     if (e === undefined || e.state !== 'waiting') return [];
     const info = this.queues.get(e.queue);
     if (info === undefined) return [];
-    return this.choose(info, e, this.requirementFor(info, e, now), undefined, rng, this.lastOffered.get(e.queue));
+    return this.choose(info, e, this.requirementFor(info, e, now), undefined, rng, this.lastOffered.get(e.queue), now);
   }
 
   /** The first waiting call, across the agent's queues in global order, that it may take now. */
@@ -345,7 +349,7 @@ export class AcdView {
       const info = this.queues.get(e.queue);
       if (info === undefined) continue;
       const last = roundLast.get(e.queue) ?? this.lastOffered.get(e.queue);
-      const agents = this.choose(info, e, this.requirementFor(info, e, now), taken, rng, last);
+      const agents = this.choose(info, e, this.requirementFor(info, e, now), taken, rng, last, now);
       if (agents.length === 0) continue;
       for (const id of agents) {
         const rec = this.recs[this.rowById.get(id)!]!;
@@ -377,6 +381,7 @@ export class AcdView {
     taken: ReadonlyMap<number, number> | undefined,
     rng: () => number,
     lastOffered: string | undefined,
+    now: number,
   ): string[] {
     const req = this.matrix.compile(requirement);
     if (req.impossible) return [];
@@ -393,6 +398,8 @@ export class AcdView {
       if (info.memberSet !== undefined && !info.memberSet.has(row)) return;
       if (!this.matrix.qualifies(row, req)) return;
       if (live.offers.includes(e.callId) || e.agents.includes(rec.profile.id)) return;
+      // a phone that just missed (busy, declined, no answer) is left alone a moment, not rung again at once
+      if (live.lastMissAt !== undefined && now - live.lastMissAt < this.retryAfterMissMs) return;
       const c: Candidate = { profile: rec.profile, live, score: needScore ? this.matrix.score(row, req) : 0 };
       if (live.state === 'available' && load === 0) free.push(c);
       else busy.push(c);

@@ -126,6 +126,7 @@ local function dropOffer(agentId, callId, cause, isMiss, missesBeforePause, e)
   if isMiss then
     a.misses = (tonumber(a.misses) or 0) + 1
     a.idleSince = NOW
+    a.lastMissAt = NOW
     journal('RINGNOANSWER', queue, callId, agentId, { cause = cause, ringtime = secondsSince(e and e.offeredAt) })
   end
   if #a.offers == 0 and (a.state == 'reserved' or a.state == 'ringing') then

@@ -125,7 +125,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
       missesBeforePause: opts.settings.missesBeforePause,
       handleTimeWindow: opts.settings.handleTimeWindow,
     });
-    this.view = new AcdView(opts.agents, opts.queues);
+    this.view = new AcdView(opts.agents, opts.queues, { retryAfterMissMs: opts.settings.retryAfterMissSeconds * 1000 });
   }
 
   /** Loads the live state and follows changes; the first tick cleans up callers a previous life of this instance left. */

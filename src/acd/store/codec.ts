@@ -49,6 +49,8 @@ export function parseAgent(json: string): AgentLive | undefined {
   if (loginAt !== undefined) agent.loginAt = loginAt;
   const call = str(o.call);
   if (call !== undefined) agent.call = call;
+  const lastMissAt = num(o.lastMissAt);
+  if (lastMissAt !== undefined) agent.lastMissAt = lastMissAt;
   const wrapUntil = num(o.wrapUntil);
   if (wrapUntil !== undefined) agent.wrapUntil = wrapUntil;
   if (o.pendingLogout === true) agent.pendingLogout = true;
