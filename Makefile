@@ -26,6 +26,7 @@ test: setup ensure-redis ensure-postgres
 bench: setup ensure-redis
 	npm run bench:sip
 	npm run bench:media
+	npm run bench:acd
 
 clean:
 	rm -rf dist coverage
