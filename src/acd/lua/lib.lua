@@ -3,8 +3,8 @@
 --   ARGV[1]  key prefix, e.g. 'hl:acd:' (keys of other agents/calls are built from it)
 --   ARGV[2]  now, ms since the epoch
 -- Records are JSON strings: agent:<id> (AgentLive), entry:<callId> (QueueEntry).
--- Every write bumps a global version and appends the full record to the `changes`
--- stream, which every instance tails to keep its routing view current.
+-- Every write bumps a global version; the full records a run wrote are appended to the
+-- `changes` stream (one entry per run), which every instance tails to keep its view current.
 
 local P = ARGV[1]
 local NOW = tonumber(ARGV[2])
@@ -45,10 +45,18 @@ end
 
 local function nextVersion() return redis.call('INCR', key('version')) end
 
+-- Records this run wrote, appended to `changes` as ONE stream entry when the script ends
+-- (scripts.ts wraps every script so flushChanges runs on every way out). Per record the
+-- fields are k, id, v, then its extras; each record starts at its `k`.
+local CHANGED = {}
 local function change(kind, id, json, extra)
-  local fields = { 'k', kind, 'id', id, 'v', json }
-  if extra then for i = 1, #extra do fields[#fields + 1] = extra[i] end end
-  redis.call('XADD', key('changes'), 'MAXLEN', '~', CHANGES_MAXLEN, '*', unpack(fields))
+  local n = #CHANGED
+  CHANGED[n + 1], CHANGED[n + 2], CHANGED[n + 3], CHANGED[n + 4], CHANGED[n + 5], CHANGED[n + 6] = 'k', kind, 'id', id, 'v', json
+  if extra then for i = 1, #extra do CHANGED[#CHANGED + 1] = extra[i] end end
+end
+
+local function flushChanges()
+  if #CHANGED > 0 then redis.call('XADD', key('changes'), 'MAXLEN', '~', CHANGES_MAXLEN, '*', unpack(CHANGED)) end
 end
 
 local function journal(event, queue, callId, agentId, data)

@@ -282,10 +282,7 @@ export class AcdStore {
         : await guard(redis.xread('COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', key, fromId));
     const out: Change[] = [];
     for (const [, messages] of reply ?? []) {
-      for (const [streamId, fields] of messages) {
-        const change = parseChange(streamId, fields);
-        if (change !== undefined) out.push(change);
-      }
+      for (const [streamId, fields] of messages) out.push(...parseChanges(streamId, fields));
     }
     return out;
   }
@@ -348,8 +345,21 @@ function fieldMap(fields: readonly string[]): Record<string, string> {
   return out;
 }
 
-function parseChange(streamId: string, fields: readonly string[]): Change | undefined {
-  const f = fieldMap(fields);
+/** One stream entry holds every record a script run wrote, each starting at its `k` field. */
+function parseChanges(streamId: string, fields: readonly string[]): Change[] {
+  const out: Change[] = [];
+  let start = 0;
+  for (let i = 2; i <= fields.length; i += 2) {
+    if (i === fields.length || fields[i] === 'k') {
+      const change = parseChange(streamId, fieldMap(fields.slice(start, i)));
+      if (change !== undefined) out.push(change);
+      start = i;
+    }
+  }
+  return out;
+}
+
+function parseChange(streamId: string, f: Record<string, string>): Change | undefined {
   const id = f.id;
   const v = f.v ?? '';
   if (id === undefined) return undefined;

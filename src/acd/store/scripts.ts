@@ -35,7 +35,13 @@ export function allowedTransitionsLua(): string {
   return `{\n${rows.join(',\n')}\n}`;
 }
 
+/**
+ * The prelude, then the script as the body of `main`, run under pcall so the
+ * records it wrote reach the `changes` stream (one XADD) on every way out,
+ * an error included, which is then raised again.
+ */
 export function scriptSource(name: ScriptName): string {
   const lib = loadLuaScript('lib.lua', luaDir + 'x.js').replace('--@ALLOWED_TRANSITIONS', allowedTransitionsLua());
-  return `${lib}\n-- ${name}.lua\n${loadLuaScript(`${name}.lua`, luaDir + 'x.js')}`;
+  const body = loadLuaScript(`${name}.lua`, luaDir + 'x.js');
+  return `${lib}\n-- ${name}.lua\nlocal function main()\n${body}\nend\nlocal ok, result = pcall(main)\nflushChanges()\nif not ok then error(result, 0) end\nreturn result\n`;
 }
