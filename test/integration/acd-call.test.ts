@@ -8,18 +8,70 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
-import { freePort } from '../support/ports.js';
+import { freePort, mediaPorts } from '../support/ports.js';
 import { writeSpeechPcap } from '../support/pcap.js';
 import type { Call } from '../../src/calls/call.js';
 import type { AgentState, JournalEvent } from '../../src/acd/types.js';
 import type { Config } from '../../src/config/schema.js';
+import WebSocket from 'ws';
+import { parseDatagram, SipRequest, SipResponse, type SipMessage } from '../../src/sip/message/index.js';
+import { digestAuthorization } from '../../src/sip/ua/client-auth.js';
+
+/** A browser-like phone: SIP over WebSocket, registered with digest auth; resolves once registered. */
+async function wsPhone(url: string, agent: string, password: string): Promise<{ ws: WebSocket; invited: Promise<SipRequest> }> {
+  const ws = await new Promise<WebSocket>((resolve, reject) => {
+    const sock = new WebSocket(url, 'sip');
+    sock.once('open', () => resolve(sock));
+    sock.once('error', reject);
+  });
+  const host = '127.0.0.1';
+  let cseq = 0;
+  const register = (auth?: string): string =>
+    [
+      `REGISTER sip:${host} SIP/2.0`,
+      `Via: SIP/2.0/WS tab.invalid;branch=z9hG4bKtab${Date.now()}${++cseq};rport`,
+      'Max-Forwards: 70',
+      `To: <sip:${agent}@${host}>`,
+      `From: <sip:${agent}@${host}>;tag=tab${cseq}`,
+      `Call-ID: tab-${agent}-${Date.now()}`,
+      `CSeq: ${cseq} REGISTER`,
+      `Contact: <sip:${agent}@tab.invalid;transport=ws>`,
+      'Expires: 300',
+      ...(auth === undefined ? [] : [`Authorization: ${auth}`]),
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+  const messages: SipMessage[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data: Buffer) => {
+    const out = parseDatagram(Buffer.from(data));
+    if (out.kind === 'message') messages.push(out.message);
+    for (const w of waiters.splice(0)) w();
+  });
+  const next = async <T extends SipMessage>(pick: (m: SipMessage) => m is T): Promise<T> => {
+    for (;;) {
+      const i = messages.findIndex(pick);
+      if (i >= 0) return messages.splice(i, 1)[0] as T;
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const isResponse = (m: SipMessage): m is SipResponse => m instanceof SipResponse;
+  ws.send(register());
+  const challenge = await next(isResponse);
+  ws.send(register(digestAuthorization(challenge.get('www-authenticate') ?? '', { username: agent, password, method: 'REGISTER', uri: `sip:${host}` })));
+  const ok = await next(isResponse);
+  if (ok.status !== 200) throw new Error(`ws register: ${ok.status}`);
+  const invited = next((m): m is SipRequest => m instanceof SipRequest && m.method === 'INVITE');
+  return { ws, invited };
+}
 
 const PCAPS = '/usr/share/sip-tester';
-const skip = !sippAvailable() || !existsSync(`${PCAPS}/dtmf_2833_1.pcap`);
-if (skip) console.warn('skipping ACD call tests: sipp or its pcaps missing (apt-get install sip-tester)');
+const skip = !sippAvailable() || !existsSync(`${PCAPS}/dtmf_2833_1.pcap`) || !existsSync('/usr/bin/rtpengine');
+if (skip) console.warn('skipping ACD call tests: sipp, its pcaps or rtpengine missing (apt-get install sip-tester rtpengine-daemon)');
 
 function configureAcd(config: Config): void {
-  const skills: Record<string, Record<string, number>> = { '1001': { sales: 5 }, '1002': { support: 5 }, '1003': { sales: 3 } };
+  const skills: Record<string, Record<string, number>> = { '1001': { sales: 5 }, '1002': { support: 5 }, '1003': { sales: 3, support: 2 } };
   for (const a of config.agents) {
     a.skills = skills[a.id] ?? {};
     a.autoLogin = true;
@@ -99,7 +151,17 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     });
 
   beforeAll(async () => {
-    t = await startTestServer({ digitTimeoutMs: 3000, acdTickMs: 200, configure: configureAcd });
+    // rtpengine for the browser-tab agent (a WebSocket contact is rung through the WebRTC edge)
+    const ngPort = await freePort();
+    const { min, max } = mediaPorts().rtpengine;
+    t = await startTestServer({
+      digitTimeoutMs: 3000,
+      acdTickMs: 200,
+      configure: (c) => {
+        configureAcd(c);
+        c.media.rtpengine = { enabled: true, spawn: true, ng: `127.0.0.1:${ngPort}`, interface: '127.0.0.1', portMin: min, portMax: max };
+      },
+    });
     speech = join(t.dataDir, 'speech.pcap');
     writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, I would like to buy the premium plan for my team, please.');
   });
@@ -187,6 +249,30 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     expect(j.find((e) => e.event === 'RINGNOANSWER' && e.callId === call.id)).toMatchObject({ agentId: '1001', data: expect.objectContaining({ cause: 'rejected' }) as unknown });
     expect(j.find((e) => e.event === 'CONNECT' && e.callId === call.id)?.agentId).toBe('1003');
     expect(t.server.acd.agent('1001')).toMatchObject({ state: 'available', misses: 1 });
+  }, 40_000);
+
+  it("1002's browser tab closes while its phone rings (WebSocket gone) → 1002 logged out (autoLogin), the offer withdrawn without a miss, 1003 gets the caller", async () => {
+    const tab = await wsPhone(`ws://127.0.0.1:${t.wsPort}`, '1002', t.agentPassword('1002'));
+    await waitFor('1002 available', () => state('1002') === 'available');
+    await new Promise((r) => setTimeout(r, 50));
+    const port1003 = await registerPhone('1003');
+    await waitFor('1003 available', () => state('1003') === 'available');
+    const next = nextCall();
+    const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 30, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_2.pcap`, audio_pcap: speech }, extra: ['-d', '8000'] });
+    await tab.invited; // 1002 (longest idle) is rung first
+    expect(state('1002')).toBe('ringing');
+    tab.ws.terminate();
+    expectOk(await caller, 'caller');
+    expectOk(await talks, '1003 phone');
+    const { call, ended } = await next;
+    await ended;
+    const j = await journal();
+    expect(eventsOf(j, call.id)).toEqual(['ENTERQUEUE', 'CONNECT', 'COMPLETECALLER']);
+    expect(j.find((e) => e.event === 'CONNECT' && e.callId === call.id)?.agentId).toBe('1003');
+    expect(j.filter((e) => e.event === 'AGENTLOGOFF' && e.agentId === '1002').at(-1)?.data).toMatchObject({ reason: 'unregistered' });
+    expect(t.server.acd.agent('1002')).toMatchObject({ state: 'logged-out', misses: 0 });
   }, 40_000);
 
   it('caller abandons while 1001 rings → the phone gets CANCEL, 1001 back to available with no miss, ABANDON logged with its wait', async () => {
