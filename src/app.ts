@@ -250,6 +250,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     prompt,
     queues: new Map(config.queues.map((q) => [q.id, q])),
     defaultRingTimeoutMs: ringTimeoutMs,
+    isAgent: (id) => agents.has(id),
     voicemail: async (call, mailbox) => {
       await recordVoicemail(call, mailbox, { dir: join(dataDir, 'voicemail'), store: recordings, prompt, beep: prompt('beep') });
     },

@@ -28,6 +28,8 @@ export interface QueueCallDeps {
   prompt(name: string): string;
   queues: ReadonlyMap<string, QueueConfig>;
   defaultRingTimeoutMs: number;
+  /** Whether a party is one of our agents (a transfer target the ACD must see as busy). */
+  isAgent(id: string): boolean;
   /** Record a message for a mailbox (voicemail overflow). */
   voicemail(call: Call, mailbox: string): Promise<void>;
   logger?: Logger;
@@ -245,15 +247,38 @@ class QueueSession {
     this.connectedAgent = agentId;
     this.call.addLeg(leg);
     this.call.connect(leg);
-    this.call.on('transferred', (kind, from) => {
-      if (this.connectedAgent === undefined) return;
-      if (kind === 'attended' && from === undefined) return;
-      const agent = this.connectedAgent;
-      this.connectedAgent = undefined;
-      void this.deps.acd.completed(this.call.id, 'TRANSFER', { kind }).catch((err: unknown) => this.log?.warn({ err, agentId: agent }, 'could not complete the transferred call'));
+    this.call.on('transferred', (kind, from, to) => {
+      if (this.connectedAgent !== undefined && !(kind === 'attended' && from === undefined)) {
+        const agent = this.connectedAgent;
+        this.connectedAgent = undefined;
+        void this.deps.acd
+          .completed(this.call.id, 'TRANSFER', { kind, target: to.party })
+          .catch((err: unknown) => this.log?.warn({ err, agentId: agent }, 'could not complete the transferred call'));
+      }
+      this.trackTransferTarget(to);
     });
     this.log?.info({ agentId, queue: this.queue.id }, 'caller connected to agent');
     this.finish('connected');
+  }
+
+  /**
+   * An agent who takes a transferred call is busy to the ACD until that leg
+   * ends (on-call-outbound, then wrap-up), so it is not offered a queue call
+   * meanwhile.
+   */
+  private trackTransferTarget(leg: Leg): void {
+    const agentId = leg.party;
+    if (!this.deps.isAgent(agentId) || leg.state === 'ended') return;
+    const acd = this.deps.acd;
+    acd.startOutbound(agentId, 'transfer').then(
+      () => {
+        const done = (): void => void acd.endOutbound(agentId).catch((err: unknown) => this.log?.warn({ err, agentId }, 'could not end the transfer leg for the ACD'));
+        if (leg.state === 'ended') done();
+        else leg.on('state', (to) => to === 'ended' && done());
+      },
+      // not available (paused, wrap-up, logged out…): the ACD is not routing to them anyway
+      () => undefined,
+    );
   }
 
   // ── leaving ────────────────────────────────────────────────────────────

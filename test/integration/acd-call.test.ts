@@ -275,6 +275,32 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     expect(t.server.acd.agent('1002')).toMatchObject({ state: 'logged-out', misses: 0 });
   }, 40_000);
 
+  it('1001 answers and blind-transfers the caller to 1003 by REFER → TRANSFER logged, 1001 wraps up; 1003 is busy to the ACD (on-call-outbound) until that leg ends', async () => {
+    const port1001 = await registerPhone('1001');
+    const port1003 = await registerPhone('1003');
+    await waitFor('agents available', () => state('1001') === 'available' && state('1003') === 'available');
+    const states1003: AgentState[] = [];
+    const onAgent = (c: { agentId: string; to: AgentState }): void => void (c.agentId === '1003' && states1003.push(c.to));
+    t.server.acd.on('agent', onAgent);
+    const next = nextCall();
+    const refers = sipp({ scenario: 'agent-phone-refer.xml', service: '1001', localPort: port1001, timeoutSec: 30, keys: { audio_pcap: speech, refer_target: '1003' } });
+    const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 30, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '8000'] });
+    expectOk(caller, 'caller');
+    expectOk(await refers, '1001 phone (REFER)');
+    expectOk(await talks, '1003 phone');
+    const { call, ended } = await next;
+    await ended;
+    await waitFor('1003 back to available after its wrap-up', () => state('1003') === 'available', 6000);
+    t.server.acd.off('agent', onAgent);
+    const j = await journal();
+    expect(eventsOf(j, call.id)).toEqual(['ENTERQUEUE', 'CONNECT', 'TRANSFER']);
+    expect(j.find((e) => e.event === 'TRANSFER' && e.callId === call.id)).toMatchObject({ agentId: '1001', data: expect.objectContaining({ kind: 'blind', target: '1003' }) as unknown });
+    expect(states1003).toEqual(['on-call-outbound', 'wrap-up', 'available']);
+    expect(state('1001')).toBe('available');
+  }, 40_000);
+
   it('caller abandons while 1001 rings → the phone gets CANCEL, 1001 back to available with no miss, ABANDON logged with its wait', async () => {
     const phonePort = await registerPhone('1001');
     await waitFor('1001 available', () => state('1001') === 'available');
