@@ -312,7 +312,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     health: () =>
       Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis), media: media.healthy(), ...(rtpengine === undefined ? {} : { rtpengine: rtpengine.healthy }) }),
     mediaStats: () => ({ endpoints: media.endpointCount, totals: media.totals() }),
-    queueStats: () => config.queues.map((q) => ({ ...acd.queueStats(q.id) })),
+    queueStats: () => config.queues.map((q) => ({ ...acd.queueStats(q.id), calls: acd.waitingCalls(q.id) })),
   });
 
   await sip.start();

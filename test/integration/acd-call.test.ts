@@ -179,16 +179,22 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
   it('agent 1001 registers → logged in (autoLogin), takes a break; caller presses 1 → queued in sales and told "caller number 1"; 1001 ready → rung, answers, talks; caller hangs up → COMPLETECALLER, 1001 wraps up 2 s then is available', async () => {
     const phonePort = await registerPhone('1001');
     await waitFor('1001 available', () => state('1001') === 'available');
-    await t.server.acd.pause('1001', 'break');
     const states: AgentState[] = [];
     const onAgent = (c: { agentId: string; to: AgentState }): void => void (c.agentId === '1001' && states.push(c.to));
+    await waitFor('login event seen', () => (t.server.acd.agent('1001')?.version ?? 0) > 0);
+    await new Promise((r) => setTimeout(r, 100));
     t.server.acd.on('agent', onAgent);
+    await t.server.acd.pause('1001', 'break');
     const next = nextCall();
     const phone = sipp({ scenario: 'agent-phone-talk.xml', service: '1001', localPort: phonePort, timeoutSec: 30, keys: { audio_pcap: speech } });
     await new Promise((r) => setTimeout(r, 300));
     const caller = sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '10000'] });
     const { call, played, ended } = await next;
     await waitFor('caller queued', () => t.server.acd.position(call.id) === 1, 8000);
+    const stats = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/queues/stats`)).json()) as { queues: { queue: string; waiting: number; calls: { callId: string; position: number }[]; agents: Record<string, number> }[] };
+    const sales = stats.queues.find((q) => q.queue === 'sales');
+    expect(sales).toMatchObject({ waiting: 1, calls: [{ callId: call.id, position: 1 }] });
+    expect(sales?.agents.paused).toBe(1);
     await waitFor('position announced, then music again', () => played.lastIndexOf('hold-music.wav') > played.indexOf('queue-in-line.wav') && played.includes('queue-in-line.wav'), 10_000);
     await t.server.acd.ready('1001');
     expectOk(await caller, 'caller');
@@ -198,7 +204,7 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     expect(call.variables.get('queue')).toBe('sales');
     await waitFor('1001 available after wrap-up', () => state('1001') === 'available', 6000);
     t.server.acd.off('agent', onAgent);
-    expect(states).toEqual(['available', 'reserved', 'ringing', 'on-call', 'wrap-up', 'available']);
+    expect(states).toEqual(['paused', 'available', 'reserved', 'ringing', 'on-call', 'wrap-up', 'available']);
     expect(eventsOf(await journal(), call.id)).toEqual(['ENTERQUEUE', 'CONNECT', 'COMPLETECALLER']);
     // "You are caller number 1 in line." between music; no wait estimate while nobody is staffed (1001 paused)
     const i = played.indexOf('queue-position.wav');

@@ -324,6 +324,11 @@ describe('ACD service with the real Redis', () => {
     await settle(600); // handle times refresh every 5 ticks
     expect(s.position('c3')).toBe(3);
     expect(s.estimatedWaitMs('c3')).toBe(120_000);
+    expect(s.waitingCalls('support').map((c) => [c.callId, c.position, c.waitedMs, c.estimatedWaitMs])).toEqual([
+      ['c1', 1, 3000, 60_000],
+      ['c2', 2, 2000, 60_000],
+      ['c3', 3, 1000, 120_000],
+    ]);
     expect(s.queueStats('support')).toMatchObject({ waiting: 3, agents: expect.objectContaining({ 'on-call-outbound': 2 }) as unknown });
   });
 

@@ -393,6 +393,24 @@ export class AcdService extends EventEmitter<AcdEvents> {
     };
   }
 
+  /** The callers of a queue in order, with their place and estimated wait (announcements, CTI). */
+  waitingCalls(queueId: string): { callId: string; position: number; priority: number; state: string; waitedMs: number; estimatedWaitMs?: number; caller?: string }[] {
+    this.queue(queueId);
+    const now = this.now();
+    return this.view.entries(queueId).map((e, i) => {
+      const ewt = this.estimatedWaitMs(e.callId);
+      return {
+        callId: e.callId,
+        position: i + 1,
+        priority: e.priority,
+        state: e.state,
+        waitedMs: Math.max(0, now - e.enqueuedAt),
+        ...(ewt === undefined ? {} : { estimatedWaitMs: ewt }),
+        ...(e.caller === undefined ? {} : { caller: e.caller }),
+      };
+    });
+  }
+
   /** The surge switch: while on, new callers and waiting callers go to the queue's onEmergency target. */
   async setEmergency(queueId: string, on: boolean): Promise<void> {
     this.queue(queueId);
