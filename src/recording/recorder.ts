@@ -142,7 +142,7 @@ function delay(ms: number): Promise<void> {
 }
 
 /** projectrtp finishes files with asynchronous writes: wait until the size stops changing. */
-async function settled(file: string): Promise<void> {
+export async function settled(file: string): Promise<void> {
   let last = -1;
   for (let i = 0; i < 40; i++) {
     const size = await stat(file).then((s) => s.size, () => -1);

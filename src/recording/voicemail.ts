@@ -5,12 +5,13 @@
  * mailbox (`voicemail:<mailbox>`), so it is found with the same search.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Call } from '../calls/call.js';
 import type { Leg } from '../calls/leg.js';
 import type { RecordingStore } from './store.js';
 import { describeWav } from './wav.js';
+import { settled } from './recorder.js';
 
 export interface VoicemailOptions {
   dir: string;
@@ -69,15 +70,4 @@ export async function recordVoicemail(call: Call, mailbox: string, opts: Voicema
   });
   if (!call.isEnded()) await ep.play([opts.prompt('voicemail-saved')]).catch(() => undefined);
   return id;
-}
-
-/** projectrtp finishes files with asynchronous writes: wait until the size stops changing. */
-async function settled(file: string): Promise<void> {
-  let last = -1;
-  for (let i = 0; i < 40; i++) {
-    const size = await stat(file).then((s) => s.size, () => -1);
-    if (size === last && size > 0) return;
-    last = size;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

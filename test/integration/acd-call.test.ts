@@ -117,6 +117,30 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     return port;
   };
 
+  /** Registers phones in this order (so the first is the longest idle) and waits until each agent is available. */
+  const loginInOrder = async (...agentIds: string[]): Promise<number[]> => {
+    const ports: number[] = [];
+    for (const id of agentIds) {
+      ports.push(await registerPhone(id));
+      await waitFor(`${id} available`, () => state(id) === 'available');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return ports;
+  };
+
+  /** A hotline caller pressing `digit`, staying `stayMs` after it (queued, rung through, talking), then hanging up. */
+  const caller = async (digit: string, stayMs: number, audio = speech): Promise<SippRun> => {
+    await new Promise((r) => setTimeout(r, 300)); // the agents' phones are listening
+    return sipp({
+      scenario: 'acd-caller.xml',
+      service: '100',
+      localPort: await freePort(),
+      timeoutSec: Math.ceil(stayMs / 1000) + 25,
+      keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_${digit}.pcap`, audio_pcap: audio },
+      extra: ['-d', String(stayMs)],
+    });
+  };
+
   const waitFor = async (what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
     const until = Date.now() + ms;
     while (!(await check())) {
@@ -187,8 +211,7 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     await t.server.acd.pause('1001', 'break');
     const next = nextCall();
     const phone = sipp({ scenario: 'agent-phone-talk.xml', service: '1001', localPort: phonePort, timeoutSec: 30, keys: { audio_pcap: speech } });
-    await new Promise((r) => setTimeout(r, 300));
-    const caller = sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '10000'] });
+    const calling = caller('1', 10_000);
     const { call, played, ended } = await next;
     await waitFor('caller queued', () => t.server.acd.position(call.id) === 1, 8000);
     const stats = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/queues/stats`)).json()) as { queues: { queue: string; waiting: number; calls: { callId: string; position: number }[]; agents: Record<string, number> }[] };
@@ -197,7 +220,7 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     expect(sales?.agents.paused).toBe(1);
     await waitFor('position announced, then music again', () => played.lastIndexOf('hold-music.wav') > played.indexOf('queue-in-line.wav') && played.includes('queue-in-line.wav'), 10_000);
     await t.server.acd.ready('1001');
-    expectOk(await caller, 'caller');
+    expectOk(await calling, 'caller');
     expectOk(await phone, 'agent phone');
     await ended;
     expect(call.connectedAt).toBeDefined();
@@ -212,17 +235,11 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
   }, 40_000);
 
   it('1001 never answers → ring timeout: RINGNOANSWER, the caller keeps its place and 1003 (next longest idle) gets the call', async () => {
-    const port1001 = await registerPhone('1001');
-    await waitFor('1001 available', () => state('1001') === 'available');
-    await new Promise((r) => setTimeout(r, 50));
-    const port1003 = await registerPhone('1003');
-    await waitFor('1003 available', () => state('1003') === 'available');
+    const [port1001, port1003] = await loginInOrder('1001', '1003');
     const next = nextCall();
     const rings = sipp({ scenario: 'agent-phone-ring.xml', service: '1001', localPort: port1001, timeoutSec: 30 });
     const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 40, keys: { audio_pcap: speech } });
-    await new Promise((r) => setTimeout(r, 300));
-    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 40, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '12000'] });
-    expectOk(caller, 'caller');
+    expectOk(await caller('1', 12_000), 'caller');
     expectOk(await rings, '1001 phone (CANCEL after the ring timeout)');
     expectOk(await talks, '1003 phone');
     const { call, ended } = await next;
@@ -235,17 +252,11 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
   }, 50_000);
 
   it("1001's phone answers 486 Busy → RINGNOANSWER (rejected) and 1001 is left alone for the retry delay; 1003 gets the call at once", async () => {
-    const port1001 = await registerPhone('1001');
-    await waitFor('1001 available', () => state('1001') === 'available');
-    await new Promise((r) => setTimeout(r, 50));
-    const port1003 = await registerPhone('1003');
-    await waitFor('1003 available', () => state('1003') === 'available');
+    const [port1001, port1003] = await loginInOrder('1001', '1003');
     const next = nextCall();
     const busy = sipp({ scenario: 'edge-agent-phone-busy.xml', service: '1001', localPort: port1001, timeoutSec: 20 });
     const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 30, keys: { audio_pcap: speech } });
-    await new Promise((r) => setTimeout(r, 300));
-    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '5000'] });
-    expectOk(caller, 'caller');
+    expectOk(await caller('1', 5_000), 'caller');
     expectOk(await busy, '1001 phone (busy)');
     expectOk(await talks, '1003 phone');
     const { call, ended } = await next;
@@ -261,16 +272,14 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     const tab = await wsPhone(`ws://127.0.0.1:${t.wsPort}`, '1002', t.agentPassword('1002'));
     await waitFor('1002 available', () => state('1002') === 'available');
     await new Promise((r) => setTimeout(r, 50));
-    const port1003 = await registerPhone('1003');
-    await waitFor('1003 available', () => state('1003') === 'available');
+    const [port1003] = await loginInOrder('1003');
     const next = nextCall();
     const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 30, keys: { audio_pcap: speech } });
-    await new Promise((r) => setTimeout(r, 300));
-    const caller = sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_2.pcap`, audio_pcap: speech }, extra: ['-d', '8000'] });
+    const calling = caller('2', 8_000);
     await tab.invited; // 1002 (longest idle) is rung first
     expect(state('1002')).toBe('ringing');
     tab.ws.terminate();
-    expectOk(await caller, 'caller');
+    expectOk(await calling, 'caller');
     expectOk(await talks, '1003 phone');
     const { call, ended } = await next;
     await ended;
@@ -282,18 +291,14 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
   }, 40_000);
 
   it('1001 answers and blind-transfers the caller to 1003 by REFER → TRANSFER logged, 1001 wraps up; 1003 is busy to the ACD (on-call-outbound) until that leg ends', async () => {
-    const port1001 = await registerPhone('1001');
-    const port1003 = await registerPhone('1003');
-    await waitFor('agents available', () => state('1001') === 'available' && state('1003') === 'available');
+    const [port1001, port1003] = await loginInOrder('1001', '1003');
     const states1003: AgentState[] = [];
     const onAgent = (c: { agentId: string; to: AgentState }): void => void (c.agentId === '1003' && states1003.push(c.to));
     t.server.acd.on('agent', onAgent);
     const next = nextCall();
     const refers = sipp({ scenario: 'agent-phone-refer.xml', service: '1001', localPort: port1001, timeoutSec: 30, keys: { audio_pcap: speech, refer_target: '1003' } });
     const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1003', localPort: port1003, timeoutSec: 30, keys: { audio_pcap: speech } });
-    await new Promise((r) => setTimeout(r, 300));
-    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech }, extra: ['-d', '8000'] });
-    expectOk(caller, 'caller');
+    expectOk(await caller('1', 8_000), 'caller');
     expectOk(await refers, '1001 phone (REFER)');
     expectOk(await talks, '1003 phone');
     const { call, ended } = await next;
@@ -338,8 +343,7 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
       join(t.dataDir, 'message.wav'),
       'Hello, this is a message for support. My printer does not work since the last update. Please call me back tomorrow morning at the office. Thank you very much, goodbye.',
     );
-    const caller = await sipp({ scenario: 'acd-caller.xml', service: '100', localPort: await freePort(), timeoutSec: 30, keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_2.pcap`, audio_pcap: message }, extra: ['-d', '12000'] });
-    expectOk(caller, 'caller');
+    expectOk(await caller('2', 12_000, message), 'caller');
     const { call, played, ended } = await next;
     await ended;
     expect(played).toEqual(expect.arrayContaining(['voicemail.wav', 'beep.wav']));
