@@ -312,7 +312,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     health: () =>
       Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis), media: media.healthy(), ...(rtpengine === undefined ? {} : { rtpengine: rtpengine.healthy }) }),
     mediaStats: () => ({ endpoints: media.endpointCount, totals: media.totals() }),
-    queueStats: () => config.queues.map((q) => ({ ...acd.queueStats(q.id), calls: acd.waitingCalls(q.id) })),
+    // no caller numbers here: the route has no authentication until the CTI API's
+    queueStats: () => config.queues.map((q) => ({ ...acd.queueStats(q.id), calls: acd.waitingCalls(q.id).map(({ caller: _caller, ...call }) => call) })),
   });
 
   await sip.start();

@@ -64,6 +64,8 @@ export interface QueueEntry {
   priority: number;
   /** When the caller first entered a queue (kept across ring-no-answer, overflow and restart). */
   enqueuedAt: number;
+  /** When the caller entered this queue (differs from enqueuedAt after an overflow); its max wait counts from here. */
+  queuedAt?: number;
   /** Global arrival order (FIFO among equal priorities). */
   seq: number;
   state: EntryState;

@@ -47,7 +47,12 @@ export class QueueCalls {
   private readonly sessions = new Map<string, QueueSession>();
 
   constructor(private readonly deps: QueueCallDeps) {
-    deps.acd.on('offer', (offer) => this.sessions.get(offer.callId)?.offer(offer.agents));
+    deps.acd.on('offer', (offer) => {
+      const session = this.sessions.get(offer.callId);
+      if (session !== undefined) return session.offer(offer.agents);
+      // nobody here rings for this call any more (it just ended): give the agents back at once
+      for (const a of offer.agents) void deps.acd.offerFailed(offer.callId, a, 'withdrawn').catch(() => undefined);
+    });
     deps.acd.on('withdraw', (callId, agentId) => this.sessions.get(callId)?.withdraw(agentId));
     deps.acd.on('overflow', (callId, decision) => this.sessions.get(callId)?.overflow(decision));
   }
@@ -77,6 +82,7 @@ const LEAVE_EVENT: Record<OverflowReason, LeaveEvent> = {
 
 class QueueSession {
   private queue!: QueueConfig;
+  private priority = 0;
   private readonly rings = new Map<string, AbortController>();
   private announcer: NodeJS.Timeout | undefined;
   private announcing: AbortController | undefined;
@@ -101,6 +107,7 @@ class QueueSession {
       return 'failed';
     }
     this.queue = queue;
+    this.priority = req.priority ?? 0;
     this.call.once('ended', (cause) => void this.onEnded(cause));
     try {
       const caller = callerNumber(this.call);
@@ -152,8 +159,9 @@ class QueueSession {
       const step = 1000;
       this.announcer = setInterval(() => {
         elapsed += step;
-        if (every > 0 && elapsed % every === 0) void this.announce(true);
-        else if (periodic > 0 && a.periodic !== undefined && elapsed % periodic === 0) void this.announce(false, a.periodic.prompt);
+        const position = every > 0 && elapsed % every === 0;
+        const prompt = periodic > 0 && elapsed % periodic === 0 ? a.periodic?.prompt : undefined;
+        if (position || prompt !== undefined) void this.announce(position, prompt);
       }, step);
     }
   }
@@ -162,6 +170,7 @@ class QueueSession {
     clearInterval(this.announcer);
     this.announcer = undefined;
     this.announcing?.abort();
+    this.announcing = undefined;
   }
 
   /** Position (and estimated wait), or a periodic prompt, between music. */
@@ -175,7 +184,8 @@ class QueueSession {
       const ewt = this.queue.announcements.estimatedWait ? this.deps.acd.estimatedWaitMs(this.call.id) : undefined;
       const m = ewt === undefined ? undefined : numberPrompt(announceMinutes(ewt));
       if (m !== undefined) files.push('queue-wait', m, 'queue-minutes');
-    } else if (prompt !== undefined) files.push(prompt);
+    }
+    if (prompt !== undefined) files.push(prompt);
     const ep = this.call.caller.endpoint;
     if (files.length === 0 || ep === undefined) return;
     const abort = new AbortController();
@@ -184,7 +194,7 @@ class QueueSession {
     try {
       await ep.play(files.map((f) => this.deps.prompt(f)), { signal: abort.signal }).catch(() => undefined);
     } finally {
-      this.announcing = undefined;
+      if (this.announcing === abort) this.announcing = undefined;
       // back to music, also when an offer cut the announcement short (the caller waits on while the agent rings)
       if (!this.settled && !this.call.isEnded() && this.connectedAgent === undefined) this.call.playLoop([this.music()]);
     }
@@ -216,32 +226,48 @@ class QueueSession {
     const acd = this.deps.acd;
     const callId = this.call.id;
     const ringMs = this.ringTimeoutMs();
+    let leg: Leg | undefined;
     try {
       if (!(await acd.ringingAgent(callId, agentId, ringMs))) return;
       if (abort.signal.aborted) throw new DialError('cancelled', 'withdrawn');
-      const leg = await this.deps.dial(this.call, agentId, abort.signal, ringMs);
+      leg = await this.deps.dial(this.call, agentId, abort.signal, ringMs);
       this.rings.delete(agentId);
       if (this.settled || this.call.isEnded() || !(await acd.answered(callId, agentId))) {
         await leg.end('hangup-local');
         return;
       }
+      if (this.call.isEnded()) {
+        // the caller hung up while the answer was being recorded: that call is over for the agent too
+        await leg.end('hangup-local');
+        await acd.completed(callId, 'COMPLETECALLER');
+        return;
+      }
       this.connect(agentId, leg);
     } catch (err) {
       this.rings.delete(agentId);
+      if (leg !== undefined) {
+        // answered, but the ACD could not record it (Redis): hang the agent up rather than leave them in silence
+        this.log?.warn({ err, agentId, code: 'ACD_STORE_UNAVAILABLE' }, 'answer not recorded; agent leg hung up');
+        await leg.end('hangup-local').catch(() => undefined);
+        await acd.offerFailed(callId, agentId, 'failed').catch(() => undefined);
+        return;
+      }
       const reason = err instanceof DialError ? err.reason : 'failed';
       const cause = reason === 'no-answer' ? 'rna' : reason === 'busy' || reason === 'declined' ? 'rejected' : reason === 'unavailable' ? 'unreachable' : reason === 'cancelled' ? 'withdrawn' : 'failed';
       this.log?.info({ agentId, cause }, 'agent offer ended unanswered');
       await acd.offerFailed(callId, agentId, cause).catch((e: unknown) => this.log?.warn({ err: e, agentId }, 'could not release the offer'));
-      if (this.rings.size === 0 && !this.settled && !this.call.isEnded() && this.call.state === 'offering') {
+    } finally {
+      if (this.rings.get(agentId) === abort) this.rings.delete(agentId);
+      // no phone ringing any more and nobody connected: back to waiting (music, announcements)
+      if (this.rings.size === 0 && this.connectedAgent === undefined && !this.settled && !this.call.isEnded() && this.call.state === 'offering') {
         this.call.transition('ivr', 'offer-ended');
         if (this.announcer === undefined) this.startWaiting();
       }
-    } finally {
-      if (this.rings.get(agentId) === abort) this.rings.delete(agentId);
     }
   }
 
   private connect(agentId: string, leg: Leg): void {
+    if (this.call.isEnded()) return void leg.end('hangup-local');
     this.stopWaiting();
     for (const [other, ring] of this.rings) if (other !== agentId) ring.abort();
     this.connectedAgent = agentId;
@@ -316,9 +342,18 @@ class QueueSession {
       if (target.type === 'queue' && depth < 3) {
         const next = this.deps.queues.get(target.queue);
         if (next === undefined) throw new Error(`overflow queue ${target.queue} missing`);
+        const caller = callerNumber(this.call);
         const outcome = queued
           ? await acd.moveTo(this.call.id, next.id, reason)
-          : await acd.enqueue({ callId: this.call.id, queue: next.id, variables: Object.fromEntries(this.call.variables) });
+          : await acd.enqueue({
+              callId: this.call.id,
+              queue: next.id,
+              priority: this.priority,
+              variables: Object.fromEntries(this.call.variables),
+              ...(caller === undefined ? {} : { caller }),
+            });
+        // an agent is being rung for the caller right now: no overflow after all
+        if (outcome.status === 'busy') return;
         if (outcome.status === 'refused') return await this.runTarget({ reason: outcome.reason, target: outcome.target }, queued, depth + 1);
         this.log?.info({ from: this.queue.id, to: next.id, reason }, 'caller overflowed to another queue');
         this.stopWaiting();

@@ -290,6 +290,22 @@ function checkQueues(config: Config): ConfigIssue[] {
     });
     for (const [key, target] of Object.entries(queue.overflow)) checkTarget(target, `${base}/overflow/${key}`, queue.id);
   });
+  // overflow between queues must end somewhere: A → B → A would bounce a caller for ever
+  const next = new Map(config.queues.map((q) => [q.id, Object.values(q.overflow).flatMap((t) => (t?.type === 'queue' ? [t.queue] : []))]));
+  const cyclic = new Set<string>();
+  const visit = (id: string, path: string[]): void => {
+    if (path.includes(id)) {
+      const loop = [...path.slice(path.indexOf(id)), id];
+      const key = [...new Set(loop)].sort().join();
+      if (!cyclic.has(key)) {
+        cyclic.add(key);
+        issues.push({ path: `/queues/${queueIndex.get(id) ?? 0}/overflow`, message: `overflow loop between queues: ${loop.join(' → ')}` });
+      }
+      return;
+    }
+    for (const n of next.get(id) ?? []) if (n !== id) visit(n, [...path, id]);
+  };
+  for (const q of config.queues) visit(q.id, []);
   for (const [digit, queue] of Object.entries(config.acd.hotlineMenu)) {
     if (!queueIndex.has(queue)) issues.push({ path: `/acd/hotlineMenu/${digit}`, message: `unknown queue "${queue}"` });
   }

@@ -46,6 +46,7 @@ export async function recordVoicemail(call: Call, mailbox: string, opts: Voicema
     }
     call.on('dtmf', onDigit);
     call.once('ended', done);
+    if (call.isEnded()) done(); // hung up while the file was being set up
   });
   await Promise.race([rec.stop(), new Promise((r) => setTimeout(r, 5000))]);
   await settled(file);

@@ -343,6 +343,77 @@ describe('ACD service with the real Redis', () => {
     expect(await s.enqueue({ callId: 'c2', queue: 'support' })).toEqual({ status: 'refused', reason: 'emergency', target: { type: 'voicemail', mailbox: 'surge' } });
   });
 
+  it('caller hangs up in the instant the agent answers → leave finds the call connected and completes it (COMPLETECALLER, agent to wrap-up), no ghost', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
+    const s = await h.start('i1');
+    await s.login('a1');
+    const offered = next(s, 'offer');
+    await s.enqueue({ callId: 'c1', queue: 'support' });
+    await offered;
+    await s.ringingAgent('c1', 'a1', 10_000);
+    expect(await s.answered('c1', 'a1')).toBe(true);
+    await s.leave('c1', 'ABANDON');
+    expect(await s.store.entry('c1')).toBeUndefined();
+    expect((await s.store.agent('a1'))?.state).toBe('available'); // wrap-up 0 s in these settings
+    expect((await s.store.journal()).filter((e) => e.callId === 'c1').map((e) => e.event)).toEqual(['ENTERQUEUE', 'CONNECT', 'COMPLETECALLER']);
+  });
+
+  it('agent answers after the offer was withdrawn (logged out meanwhile) → answered() is false and nothing changes', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
+    const s = await h.start('i1');
+    await s.login('a1');
+    const offered = next(s, 'offer');
+    await s.enqueue({ callId: 'c1', queue: 'support' });
+    await offered;
+    await s.ringingAgent('c1', 'a1', 10_000);
+    await s.logout('a1');
+    expect(await s.answered('c1', 'a1')).toBe(false);
+    expect(await s.store.entry('c1')).toMatchObject({ state: 'waiting', agents: [] });
+    expect((await s.store.agent('a1'))?.state).toBe('logged-out');
+  });
+
+  it('overflow of a caller an agent is being rung for → moveTo says busy and nothing moves', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' }), queue({ id: 'other' })] });
+    const s = await h.start('i1');
+    await s.login('a1');
+    const offered = next(s, 'offer');
+    await s.enqueue({ callId: 'c1', queue: 'support' });
+    await offered;
+    expect(await s.moveTo('c1', 'other', 'max-wait')).toEqual({ status: 'busy' });
+    expect(await s.store.entry('c1')).toMatchObject({ queue: 'support', state: 'offered' });
+  });
+
+  it('a phone that fails (5xx) is not a miss but rests for the retry delay: not rung again at once', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
+    const s = await h.start('i1', { settings: { retryAfterMissSeconds: 5 } });
+    await s.login('a1');
+    const offered = next(s, 'offer');
+    await s.enqueue({ callId: 'c1', queue: 'support' });
+    await offered;
+    const offers: string[] = [];
+    s.on('offer', (o) => offers.push(o.callId));
+    await s.offerFailed('c1', 'a1', 'failed');
+    await settle(300);
+    expect(offers).toEqual([]);
+    expect(await s.store.agent('a1')).toMatchObject({ state: 'available', misses: 0, lastMissAt: h.clock.now });
+    const again = next(s, 'offer');
+    h.clock.now += 5000;
+    expect((await again)[0].agents).toEqual(['a1']);
+  });
+
+  it('Redis fails as a queued caller hangs up → the call is no longer live here, so the next tick removes the entry (EXITLOST) instead of leaving a ghost', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
+    const s = await h.start('i1');
+    await s.enqueue({ callId: 'c1', queue: 'support' });
+    const leave = s.store.leave.bind(s.store);
+    s.store.leave = () => Promise.reject(new Error('redis blip'));
+    await expect(s.leave('c1', 'ABANDON')).rejects.toThrow('redis blip');
+    s.store.leave = leave;
+    const lost = next(s, 'lost');
+    expect((await lost)[0].callId).toBe('c1');
+    expect(await s.store.entry('c1')).toBeUndefined();
+  });
+
   it('Redis down → enqueue rejects with ACD_STORE_UNAVAILABLE within a few seconds, nothing hangs', async () => {
     const redis = createRedis('redis://127.0.0.1:1');
     const s = new AcdService({ redis, keys: new RedisKeys('x:'), instanceId: 'i', agents: [], queues: [queue({ id: 'q' })], settings: SETTINGS });

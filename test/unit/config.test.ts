@@ -110,6 +110,37 @@ describe('config validation', () => {
     expect(err.message).toContain('/agents/1/id: duplicate agent id');
   });
 
+  it('ACD queues: unknown member, overflow to an unknown queue, a loop sales → support → sales, escalation out of order, a menu digit to a missing queue → each listed', () => {
+    const err = loadError(
+      writeConfig(`${MINIMAL}queues:
+  - id: sales
+    name: Sales
+    members: ["1001", "9999"]
+    overflow: { onMaxWait: { type: queue, queue: support }, onNoAgents: { type: queue, queue: nowhere } }
+    escalation: [{ afterSeconds: 60, minProficiency: 1 }, { afterSeconds: 30, dropSkills: [sales] }]
+  - id: support
+    name: Support
+    overflow: { onMaxWait: { type: queue, queue: sales } }
+acd: { hotlineMenu: { "3": billing } }
+`),
+    );
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.errors).toEqual([
+      { path: '/queues/0/members/1', message: 'unknown agent "9999"' },
+      { path: '/queues/0/escalation/1/afterSeconds', message: expect.stringContaining('increasing afterSeconds') },
+      { path: '/queues/0/overflow/onNoAgents', message: 'overflow to unknown queue "nowhere"' },
+      { path: '/queues/0/overflow', message: 'overflow loop between queues: sales → support → sales' },
+      { path: '/acd/hotlineMenu/3', message: 'unknown queue "billing"' },
+    ]);
+  });
+
+  it('the example config validates, with its ACD queues, skills and menu', () => {
+    const config = loadConfig({ file: 'config/example.yaml', env: {} });
+    expect(config.queues.map((q) => q.id)).toEqual(['sales', 'support']);
+    expect(config.agents.every((a) => a.autoLogin)).toBe(true);
+    expect(config.acd.hotlineMenu).toEqual({ '1': 'sales', '2': 'support' });
+  });
+
   it('agent id equal to the hotline number → CONFIG_INVALID naming the agent', () => {
     const err = loadError(writeConfig(`${MINIMAL}numbers: { hotline: "1002" }\n`));
     expect(err.errors.map((e) => e.path)).toEqual(['/agents/1/id']);

@@ -31,22 +31,23 @@ const hangup = (): OverflowTarget => ({ type: 'hangup' });
 /** Whether a waiting caller must leave the queue now, and where to. */
 export function overflowDue(
   queue: QueueConfig,
-  entry: Pick<QueueEntry, 'enqueuedAt'>,
+  entry: Pick<QueueEntry, 'enqueuedAt' | 'queuedAt'>,
   now: number,
   ctx: OverflowContext,
 ): OverflowDecision<'max-wait' | 'emergency' | 'no-agents'> | undefined {
   const o = queue.overflow;
   if (ctx.emergency) return { reason: 'emergency', target: o.onEmergency ?? hangup() };
   if (!ctx.loggedInEligible && o.onNoAgents !== undefined) return { reason: 'no-agents', target: o.onNoAgents };
-  if (queue.maxWaitSeconds > 0 && now - entry.enqueuedAt >= queue.maxWaitSeconds * 1000) {
+  // max wait counts in this queue: a caller overflowed here keeps its place in time, but gets this queue's full wait
+  if (queue.maxWaitSeconds > 0 && now - (entry.queuedAt ?? entry.enqueuedAt) >= queue.maxWaitSeconds * 1000) {
     return { reason: 'max-wait', target: o.onMaxWait ?? hangup() };
   }
   return undefined;
 }
 
 /** When a caller's wait ends for max-wait (the service's timer), or undefined without a limit. */
-export function maxWaitAt(queue: QueueConfig, entry: Pick<QueueEntry, 'enqueuedAt'>): number | undefined {
-  return queue.maxWaitSeconds > 0 ? entry.enqueuedAt + queue.maxWaitSeconds * 1000 : undefined;
+export function maxWaitAt(queue: QueueConfig, entry: Pick<QueueEntry, 'enqueuedAt' | 'queuedAt'>): number | undefined {
+  return queue.maxWaitSeconds > 0 ? (entry.queuedAt ?? entry.enqueuedAt) + queue.maxWaitSeconds * 1000 : undefined;
 }
 
 /** Whether a new caller is turned away at entry (`waitingCount`: callers already in the queue). */

@@ -41,10 +41,10 @@ if mode == 'move' then
   e = existing
   redis.call('ZREM', key('queue', e.queue), callId)
   journal('OVERFLOW', e.queue, callId, '', { to = queue, reason = ARGV[12], waittime = secondsSince(e.enqueuedAt) })
-  e.queue = queue
+  e.queue, e.queuedAt = queue, NOW
 else
   local variables = decode(ARGV[9]) or {}
-  e = { callId = callId, queue = queue, priority = priority, enqueuedAt = NOW, seq = redis.call('INCR', key('seq')),
+  e = { callId = callId, queue = queue, priority = priority, enqueuedAt = NOW, queuedAt = NOW, seq = redis.call('INCR', key('seq')),
         state = 'waiting', agents = {}, owner = owner, variables = variables, origPosition = 0 }
   if ARGV[8] ~= '' then e.caller = ARGV[8] end
   if ARGV[10] ~= '' then e.requirement = decode(ARGV[10]) end

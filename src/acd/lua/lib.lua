@@ -125,12 +125,13 @@ local function secondsSince(t) return tostring(math.floor((NOW - (tonumber(t) or
 -- An agent's offer of `callId` (entry `e`, may be nil) is over without an answer. A miss
 -- (ring-no-answer, rejected) counts towards auto-pause and sends the agent to the back of
 -- the idle line. Returns the agent's state after, or nil if the agent does not hold that offer.
-local function dropOffer(agentId, callId, cause, isMiss, missesBeforePause, e)
+local function dropOffer(agentId, callId, cause, isMiss, missesBeforePause, e, rest)
   local a = loadAgent(agentId)
   if a == nil or not contains(a.offers, callId) then return nil end
   a.offers = without(a.offers, callId)
   local from = a.state
   local queue = e and e.queue or ''
+  if rest then a.lastMissAt = NOW end
   if isMiss then
     a.misses = (tonumber(a.misses) or 0) + 1
     a.idleSince = NOW

@@ -47,6 +47,9 @@ export type EnqueueOutcome =
   | { status: 'queued'; position: number; entry: QueueEntry }
   | { status: 'refused'; reason: OverflowReason; target: OverflowTarget };
 
+/** A move: also 'busy' when the caller is being offered to an agent right now (nothing changed). */
+export type MoveOutcome = EnqueueOutcome | { status: 'busy' };
+
 export interface EnqueueRequest {
   callId: string;
   queue: string;
@@ -282,10 +285,11 @@ export class AcdService extends EventEmitter<AcdEvents> {
   }
 
   /** Overflow to another queue: the caller keeps their original enqueue time. */
-  async moveTo(callId: string, queueId: string, reason: OverflowReason): Promise<EnqueueOutcome> {
+  async moveTo(callId: string, queueId: string, reason: OverflowReason): Promise<MoveOutcome> {
     const queue = this.queue(queueId);
-    const r = await this.store.move(callId, queue.id, reason, queue.maxLength, this.now());
-    this.overflowing.delete(callId);
+    const r = await this.store.move(callId, queue.id, reason, queue.maxLength, this.now()).finally(() => this.overflowing.delete(callId));
+    // offered meanwhile (an agent rings): not an overflow after all; the next tick decides again
+    if (r.status === 'NOT_WAITING') return { status: 'busy' };
     if (r.status !== 'ok' && r.status !== 'EXISTS') {
       const refusedReason: OverflowReason = r.status === 'FULL' ? 'max-length' : 'emergency';
       const target = (refusedReason === 'max-length' ? queue.overflow.onMaxLength : queue.overflow.onEmergency) ?? { type: 'hangup' as const };
@@ -298,9 +302,15 @@ export class AcdService extends EventEmitter<AcdEvents> {
 
   /** The caller left the queue unanswered (abandon, timeout, overflow, key). */
   async leave(callId: string, event: LeaveEvent, data: Readonly<Record<string, string>> = {}): Promise<void> {
-    const r = await this.store.leave(callId, event, data, this.now());
-    this.forget(callId);
-    if (r.status === 'ok') this.schedule();
+    try {
+      const r = await this.store.leave(callId, event, data, this.now());
+      // an agent answered in the same instant: that call is over too, and the caller hung up
+      if (r.status === 'CONNECTED') await this.completed(callId, 'COMPLETECALLER', data);
+      if (r.status === 'ok') this.schedule();
+    } finally {
+      // even when Redis failed: no longer live here, so the reaper ends the entry (EXITLOST) instead of a ghost
+      this.forget(callId);
+    }
   }
 
   /** The INVITE to the agent is out. False: the offer is gone, cancel the INVITE. */
@@ -327,7 +337,8 @@ export class AcdService extends EventEmitter<AcdEvents> {
    */
   async offerFailed(callId: string, agentId: string, cause: 'rna' | 'rejected' | 'unreachable' | 'withdrawn' | 'failed'): Promise<void> {
     this.ringing.get(callId)?.delete(agentId);
-    const r = await this.store.release(callId, agentId, cause, cause === 'rna' || cause === 'rejected', this.now());
+    // a failing phone (5xx, no registration) rests like a missed one, so it is not rung again in a tight loop
+    const r = await this.store.release(callId, agentId, cause, cause === 'rna' || cause === 'rejected', this.now(), cause === 'failed' || cause === 'unreachable');
     if (cause === 'unreachable' && (r.agentState === 'available' || r.agentState === 'reserved' || r.agentState === 'ringing')) {
       const p = this.profiles.get(agentId);
       if (p?.autoLogin === true) await this.logout(agentId, 'unreachable').catch(() => undefined);
@@ -339,14 +350,20 @@ export class AcdService extends EventEmitter<AcdEvents> {
   /** A connected ACD call ended (or the agent transferred it away): wrap-up for the agent. */
   async completed(callId: string, event: CompleteEvent, data: Readonly<Record<string, string>> = {}): Promise<void> {
     // the stored entry: the view may not have seen the answer yet, and the wrap-up is the answering agent's
-    const entry = await this.store.entry(callId);
+    const entry = await this.store.entry(callId).catch((err: unknown) => {
+      this.forget(callId);
+      throw err;
+    });
     const agentId = entry?.agent;
     const queue = entry === undefined ? undefined : this.queues.get(entry.queue);
     const profile = agentId === undefined ? undefined : this.profiles.get(agentId);
     const wrapS = profile?.wrapUpSeconds ?? queue?.wrapUpSeconds ?? this.opts.settings.defaultWrapUpSeconds;
-    await this.store.complete(callId, event, wrapS * 1000, data, this.now());
-    this.forget(callId);
-    this.schedule();
+    try {
+      await this.store.complete(callId, event, wrapS * 1000, data, this.now());
+      this.schedule();
+    } finally {
+      this.forget(callId);
+    }
   }
 
   private forget(callId: string): void {
@@ -487,7 +504,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
         const offers = this.view.plan(this.now(), this.rng, this.instanceId);
         for (const offer of offers) {
           if (this.stopped) return;
-          if (this.pendingReserve.has(offer.callId) || !this.live.has(offer.callId)) continue;
+          if (this.pendingReserve.has(offer.callId) || this.overflowing.has(offer.callId) || !this.live.has(offer.callId)) continue;
           await this.reserve(offer.callId, offer.agents);
         }
         if (!this.again) break;
@@ -563,7 +580,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
     const now = this.now();
     for (const callId of this.live) {
       const entry = this.view.entry(callId);
-      if (entry === undefined || entry.state !== 'waiting' || this.overflowing.has(callId)) continue;
+      if (entry === undefined || entry.state !== 'waiting' || this.overflowing.has(callId) || this.pendingReserve.has(callId)) continue;
       const queue = this.queues.get(entry.queue);
       if (queue === undefined) continue;
       const due = overflowDue(queue, entry, now, { emergency: this.emergency.get(queue.id) === true, loggedInEligible: this.view.loggedInEligible(queue.id) });

@@ -170,8 +170,9 @@ export class AcdStore {
   }
 
   /** An offer ended unanswered; `miss` counts it towards auto-pause (RINGNOANSWER). */
-  async release(callId: string, agentId: string, cause: string, miss: boolean, now: number): Promise<{ agentState?: AgentState; entryState?: string }> {
-    const r = await this.run('release', [this.keys.entry(callId)], now, [callId, agentId, cause, miss ? '1' : '0', this.opts.missesBeforePause]);
+  /** `rest`: not a miss, but the agent is left alone for the retry delay all the same (a failing phone). */
+  async release(callId: string, agentId: string, cause: string, miss: boolean, now: number, rest = false): Promise<{ agentState?: AgentState; entryState?: string }> {
+    const r = await this.run('release', [this.keys.entry(callId)], now, [callId, agentId, cause, miss ? '1' : '0', this.opts.missesBeforePause, rest ? '1' : '0']);
     const agentState = asString(r[1]);
     const entryState = asString(r[2]);
     return { ...(agentState === '' ? {} : { agentState: agentState as AgentState }), ...(entryState === '' ? {} : { entryState }) };

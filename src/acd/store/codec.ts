@@ -97,6 +97,8 @@ export function parseEntry(json: string): QueueEntry | undefined {
   if (caller !== undefined) entry.caller = caller;
   const req = requirement(o.requirement);
   if (req !== undefined) entry.requirement = req;
+  const queuedAt = num(o.queuedAt);
+  if (queuedAt !== undefined) entry.queuedAt = queuedAt;
   const offeredAt = num(o.offeredAt);
   if (offeredAt !== undefined) entry.offeredAt = offeredAt;
   const connectedAt = num(o.connectedAt);
