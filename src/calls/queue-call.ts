@@ -288,15 +288,15 @@ class QueueSession {
   }
 
   /**
-   * An agent who takes a transferred call is busy to the ACD until that leg
-   * ends (on-call-outbound, then wrap-up), so it is not offered a queue call
-   * meanwhile.
+   * An available agent who takes a transferred call is busy to the ACD until
+   * that leg ends (on-call-outbound, then wrap-up), so it is not offered a
+   * queue call meanwhile. A paused agent stays paused.
    */
   private trackTransferTarget(leg: Leg): void {
     const agentId = leg.party;
     if (!this.deps.isAgent(agentId) || leg.state === 'ended') return;
     const acd = this.deps.acd;
-    acd.startOutbound(agentId, 'transfer').then(
+    acd.busyElsewhere(agentId, 'transfer').then(
       () => {
         const done = (): void => void acd.endOutbound(agentId).catch((err: unknown) => this.log?.warn({ err, agentId }, 'could not end the transfer leg for the ACD'));
         if (leg.state === 'ended') done();

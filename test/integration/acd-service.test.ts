@@ -414,6 +414,16 @@ describe('ACD service with the real Redis', () => {
     expect(await s.store.entry('c1')).toBeUndefined();
   });
 
+  it('logout during a call is pending; a forced logout (supervisor clearing a stuck agent) applies at once', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
+    const s = await h.start('i1');
+    await s.login('a1');
+    await s.startOutbound('a1', 'survey');
+    expect(await s.logout('a1')).toMatchObject({ state: 'on-call-outbound', pendingLogout: true });
+    expect(await s.logout('a1', 'supervisor', { force: true })).toMatchObject({ state: 'logged-out' });
+    expect((await s.store.journal()).at(-1)).toMatchObject({ event: 'AGENTLOGOFF', agentId: 'a1', data: expect.objectContaining({ reason: 'supervisor' }) as unknown });
+  });
+
   it('Redis down → enqueue rejects with ACD_STORE_UNAVAILABLE within a few seconds, nothing hangs', async () => {
     const redis = createRedis('redis://127.0.0.1:1');
     const s = new AcdService({ redis, keys: new RedisKeys('x:'), instanceId: 'i', agents: [], queues: [queue({ id: 'q' })], settings: SETTINGS });

@@ -11,6 +11,7 @@
 -- ARGV[6]  reason: pause reason / outbound campaign ('' none)
 -- ARGV[7]  only from these states, comma separated ('' any the table allows)
 -- ARGV[8]  wrap-up ms (target wrap-up)
+-- ARGV[9]  '1': force (logout during a call applies now: a supervisor clearing a stuck agent)
 --
 -- Returns { status, state, agent JSON, released call ids JSON }; status is
 -- 'ok', 'same' (already there: nothing written), 'pending' (logout during a
@@ -50,7 +51,7 @@ end
 
 if to == 'logged-out' then
   if a.state == 'logged-out' then return { 'same', a.state, cjson.encode(a), '[]' } end
-  if a.state == 'on-call' or a.state == 'on-call-outbound' then
+  if (a.state == 'on-call' or a.state == 'on-call-outbound') and ARGV[9] ~= '1' then
     if a.pendingLogout then return { 'pending', a.state, cjson.encode(a), '[]' } end
     a.pendingLogout = true
     return { 'pending', a.state, saveAgent(a, a.state, cause), '[]' }

@@ -200,7 +200,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
     agentId: string,
     to: 'available' | 'paused' | 'logged-out' | 'on-call-outbound' | 'wrap-up',
     cause: string,
-    opts: { reason?: string; onlyFrom?: readonly AgentState[]; wrapUpMs?: number } = {},
+    opts: { reason?: string; onlyFrom?: readonly AgentState[]; wrapUpMs?: number; force?: boolean } = {},
   ): Promise<AgentLive> {
     this.profile(agentId);
     const r = await this.store.agentState(agentId, to, cause, this.now(), opts);
@@ -216,9 +216,18 @@ export class AcdService extends EventEmitter<AcdEvents> {
     return this.agentState(agentId, 'available', 'login', { onlyFrom: ['logged-out', 'available'] });
   }
 
-  /** Log out; offers go back to their queues; during a call, applied when it ends. */
-  logout(agentId: string, cause = 'logout'): Promise<AgentLive> {
-    return this.agentState(agentId, 'logged-out', cause);
+  /**
+   * Log out; offers go back to their queues; during a call, applied when it
+   * ends, unless `force` (a supervisor clearing an agent stuck on a call that
+   * is gone, e.g. after its instance died): then at once.
+   */
+  logout(agentId: string, cause = 'logout', opts: { force?: boolean } = {}): Promise<AgentLive> {
+    return this.agentState(agentId, 'logged-out', cause, opts.force === true ? { force: true } : {});
+  }
+
+  /** Busy elsewhere (a transferred call, a direct call): only an available agent is marked, so a pause is kept. */
+  busyElsewhere(agentId: string, what: string): Promise<AgentLive> {
+    return this.agentState(agentId, 'on-call-outbound', 'busy-elsewhere', { reason: what, onlyFrom: ['available'] });
   }
 
   /** Ready: from paused or wrap-up (ends wrap-up early). */

@@ -99,7 +99,7 @@ export class AcdStore {
     to: 'available' | 'paused' | 'logged-out' | 'on-call-outbound' | 'wrap-up',
     cause: string,
     now: number,
-    opts: { reason?: string; onlyFrom?: readonly AgentState[]; wrapUpMs?: number } = {},
+    opts: { reason?: string; onlyFrom?: readonly AgentState[]; wrapUpMs?: number; force?: boolean } = {},
   ): Promise<AgentStateResult> {
     const r = await this.run('agent-state', [this.keys.agent(agentId), this.keys.wrapups()], now, [
       agentId,
@@ -108,6 +108,7 @@ export class AcdStore {
       opts.reason ?? '',
       (opts.onlyFrom ?? []).join(','),
       opts.wrapUpMs ?? 0,
+      opts.force === true ? '1' : '0',
     ]);
     const status = asString(r[0]);
     const agent = parseAgent(asString(r[2]));
