@@ -424,6 +424,34 @@ describe('ACD service with the real Redis', () => {
     expect((await s.store.journal()).at(-1)).toMatchObject({ event: 'AGENTLOGOFF', agentId: 'a1', data: expect.objectContaining({ reason: 'supervisor' }) as unknown });
   });
 
+  it('an instance whose change stream was trimmed past its position (cut off too long) reloads its view from a snapshot, once', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
+    const s = await h.start('i1');
+    await s.enqueue({ callId: 'c1', queue: 'support' });
+    await settle(100);
+    let snapshots = 0;
+    const snapshot = s.store.snapshot.bind(s.store);
+    s.store.snapshot = (q) => {
+      snapshots++;
+      return snapshot(q);
+    };
+    // as if cut off while others wrote: its position is now older than what the stream trimmed
+    const follower = (s as unknown as { follower: { resume(id: string, seq: number): void; position: string; seq: number } }).follower;
+    const [stale, seq] = [follower.position, follower.seq];
+    await s.pause('a1', 'break').catch(() => undefined);
+    await s.store.agentState('a1', 'paused', 'login', h.clock.now, { reason: 'break' });
+    await h.conns[0]!.xtrim(`${h.prefix}acd:changes`, 'MAXLEN', 0);
+    follower.resume(stale, seq);
+    // the next change shows the jump in numbers
+    await s.enqueue({ callId: 'c2', queue: 'support' });
+    await expect.poll(() => snapshots, { timeout: 3000 }).toBe(1);
+    expect(s.agent('a1')?.state).toBe('paused');
+    expect(s.position('c2')).toBe(2);
+    await s.enqueue({ callId: 'c3', queue: 'support' });
+    await settle(500); // numbers follow on again: no reload loop
+    expect(snapshots).toBe(1);
+  });
+
   it('Redis down → enqueue rejects with ACD_STORE_UNAVAILABLE within a few seconds, nothing hangs', async () => {
     const redis = createRedis('redis://127.0.0.1:1');
     const s = new AcdService({ redis, keys: new RedisKeys('x:'), instanceId: 'i', agents: [], queues: [queue({ id: 'q' })], settings: SETTINGS });

@@ -606,7 +606,11 @@ describe('AcdStore against Redis', () => {
     expect(snap.queues.get(Q)).toEqual({ emergency: true, lastOffered: 'a1' });
     expect(snap.queues.get('support')).toEqual({ emergency: false });
 
-    const changes = await AcdStore.readChanges(redis, keys.changes(), '0-0', 1000);
+    const batch = await AcdStore.readChanges(redis, keys.changes(), '0-0', 1000);
+    const changes = batch.changes;
+    expect(snap.changesSeq).toBe(batch.entries - 1);
+    expect(batch.seqs).toEqual(Array.from({ length: batch.entries - 1 }, (_, i) => i + 1)); // the emergency switch's entry has no number
+    expect(batch.lastId).toBe(snap.changesFrom);
     expect(new Set(changes.map((c) => c.kind))).toEqual(new Set(['agent', 'entry', 'entry-removed', 'queue']));
     expect(changes.at(-1)).toMatchObject({ kind: 'queue', id: Q, emergency: true });
     expect(snap.changesFrom).toBe(changes.at(-1)!.streamId);
@@ -629,10 +633,11 @@ describe('AcdStore against Redis', () => {
       expect(last?.kind === 'agent' ? last.agent : undefined).toEqual(agent);
     }
     // Nothing after the snapshot point.
-    expect(await AcdStore.readChanges(redis, keys.changes(), snap.changesFrom, 1000)).toEqual([]);
+    expect(await AcdStore.readChanges(redis, keys.changes(), snap.changesFrom, 1000)).toEqual({ changes: [], lastId: snap.changesFrom, entries: 0, seqs: [] });
     await store.leave('c2', 'EXITWITHTIMEOUT', {}, T0 + 10_000);
     const after = await AcdStore.readChanges(redis, keys.changes(), snap.changesFrom, 1000);
-    expect(after).toMatchObject([{ kind: 'entry-removed', id: 'c2' }]);
+    expect(after.changes).toMatchObject([{ kind: 'entry-removed', id: 'c2' }]);
+    expect(after.entries).toBe(1);
   });
 
   it('journal events carry their time, and ABANDON/CONNECT their queue and call', async () => {

@@ -55,8 +55,12 @@ local function change(kind, id, json, extra)
   if extra then for i = 1, #extra do CHANGED[#CHANGED + 1] = extra[i] end end
 end
 
+-- Each entry starts with `n`, a gapless sequence number: a follower that sees n jump
+-- knows entries were trimmed before it read them, and reloads.
 local function flushChanges()
-  if #CHANGED > 0 then redis.call('XADD', key('changes'), 'MAXLEN', '~', CHANGES_MAXLEN, '*', unpack(CHANGED)) end
+  if #CHANGED == 0 then return end
+  local n = redis.call('INCR', key('changes-seq'))
+  redis.call('XADD', key('changes'), 'MAXLEN', '~', CHANGES_MAXLEN, '*', 'n', n, unpack(CHANGED))
 end
 
 local function journal(event, queue, callId, agentId, data)

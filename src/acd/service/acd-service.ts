@@ -109,6 +109,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
   private dispatching = false;
   private again = false;
   private ticking = false;
+  private resyncing = false;
   private ticks = 0;
   private stopped = true;
   private closing = false;
@@ -149,7 +150,9 @@ export class AcdService extends EventEmitter<AcdEvents> {
       redis: this.opts.redis.duplicate(),
       key: this.store.keys.changes(),
       from: snap.changesFrom,
+      seq: snap.changesSeq,
       onChanges: (changes) => this.onChanges(changes),
+      onGap: () => void this.resync(),
       ...(this.log === undefined ? {} : { logger: this.log }),
     });
     this.follower.start();
@@ -573,6 +576,33 @@ export class AcdService extends EventEmitter<AcdEvents> {
       this.log?.warn({ err, code: err instanceof AcdError ? err.code : 'ACD_TICK_FAILED' }, 'ACD housekeeping failed; retrying next tick');
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /**
+   * The changes stream is capped: a follower cut off long enough (a network
+   * partition) finds entries trimmed before it read them (their numbers
+   * jump), and its view would drift for good. The view is then rebuilt from
+   * a fresh snapshot.
+   */
+  private async resync(): Promise<void> {
+    const follower = this.follower;
+    if (follower === undefined || this.resyncing) return;
+    this.resyncing = true;
+    try {
+      this.log?.warn({ code: 'ACD_VIEW_RESYNC', from: follower.position }, 'ACD changes were trimmed before this instance read them: reloading the live state');
+      const snap = await this.store.snapshot([...this.queues.keys()]);
+      const present = new Set(snap.entries.map((e) => e.callId));
+      for (const e of this.view.allEntries()) if (!present.has(e.callId)) this.view.removeEntry(e.callId);
+      for (const agent of snap.agents) this.view.applyAgent(agent);
+      for (const entry of snap.entries) this.view.applyEntry(entry);
+      for (const [queue, meta] of snap.queues) this.emergency.set(queue, meta.emergency);
+      follower.resume(snap.changesFrom, snap.changesSeq);
+      this.schedule();
+    } catch (err) {
+      this.log?.warn({ err, code: 'ACD_STORE_UNAVAILABLE' }, 'ACD reload failed; retrying at the next gap');
+    } finally {
+      this.resyncing = false;
     }
   }
 

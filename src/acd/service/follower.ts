@@ -12,6 +12,10 @@ export interface FollowerOptions {
   redis: Redis;
   key: string;
   from: string;
+  /** Sequence number of the entry at `from` (entries are numbered without gaps). */
+  seq: number;
+  /** Entries were trimmed before this follower read them: the view must be reloaded. */
+  onGap(): void;
   onChanges(changes: Change[]): void;
   logger?: Logger;
   /** Longest single block; below the client's command timeout. */
@@ -20,11 +24,13 @@ export interface FollowerOptions {
 
 export class ChangeFollower {
   private lastId: string;
+  private lastSeq: number;
   private stopped = false;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly opts: FollowerOptions) {
     this.lastId = opts.from;
+    this.lastSeq = opts.seq;
   }
 
   start(): void {
@@ -35,15 +41,33 @@ export class ChangeFollower {
     return this.lastId;
   }
 
+  /** Sequence number of the last entry accounted for. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /** Continue from `id` whose entry has sequence number `seq` (after a fresh snapshot). */
+  resume(id: string, seq: number): void {
+    this.lastId = id;
+    this.lastSeq = seq;
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
       try {
-        const changes = await AcdStore.readChanges(this.opts.redis, this.opts.key, this.lastId, 500, this.opts.blockMs ?? 1000);
+        const from = this.lastId;
+        const batch = await AcdStore.readChanges(this.opts.redis, this.opts.key, from, 500, this.opts.blockMs ?? 1000);
         failures = 0;
-        if (changes.length === 0) continue;
-        this.lastId = changes[changes.length - 1]!.streamId;
-        this.opts.onChanges(changes);
+        if (batch.entries === 0 || this.lastId !== from) continue; // nothing, or resumed elsewhere meanwhile
+        this.lastId = batch.lastId;
+        let gap = false;
+        for (const n of batch.seqs) {
+          if (n > this.lastSeq + 1) gap = true;
+          if (n > this.lastSeq) this.lastSeq = n;
+        }
+        if (batch.changes.length > 0) this.opts.onChanges(batch.changes);
+        if (gap) this.opts.onGap();
       } catch (err) {
         if (this.stopped) break;
         if (failures++ === 0) this.opts.logger?.warn({ err, code: 'ACD_STORE_UNAVAILABLE' }, 'ACD change stream unavailable: routing view frozen until Redis is back');

@@ -21,6 +21,16 @@ export type Change =
   | { streamId: string; kind: 'entry-removed'; id: string; version: number }
   | { streamId: string; kind: 'queue'; id: string; emergency: boolean };
 
+export interface ChangeBatch {
+  changes: Change[];
+  /** Id of the last stream entry read (fromId when none). */
+  lastId: string;
+  /** Stream entries read (one per script run). */
+  entries: number;
+  /** The entries' sequence numbers (`n`), in order; entries without one are left out. */
+  seqs: number[];
+}
+
 export interface Snapshot {
   agents: AgentLive[];
   entries: QueueEntry[];
@@ -28,6 +38,8 @@ export interface Snapshot {
   queues: Map<string, { emergency: boolean; lastOffered?: string }>;
   /** Replay `changes` after this id to catch up from the snapshot. */
   changesFrom: string;
+  /** Sequence number of the last `changes` entry the snapshot includes (gap detection). */
+  changesSeq: number;
 }
 
 export interface EnqueueInput {
@@ -249,8 +261,12 @@ export class AcdStore {
 
   /** Everything, for a view to start from; then follow `changes` from `changesFrom`. */
   async snapshot(queueIds: readonly string[]): Promise<Snapshot> {
-    const last = await guard(this.redis.xrevrange(this.keys.changes(), '+', '-', 'COUNT', 1));
+    // where the follower starts: the last entry and its sequence number, read together
+    const [[, seq], [, last]] = ((await guard(
+      this.redis.multi().get(this.keys.changesSeq()).xrevrange(this.keys.changes(), '+', '-', 'COUNT', 1).exec(),
+    )) ?? [[null, null], [null, []]]) as [[unknown, string | null], [unknown, [string, string[]][]]];
     const changesFrom = last[0]?.[0] ?? '0-0';
+    const changesSeq = Number(seq ?? 0);
     const agents = await this.mget(await guard(this.redis.smembers(this.keys.agents())), (id) => this.keys.agent(id), parseAgent);
     const entries = await this.mget(await guard(this.redis.smembers(this.keys.entries())), (id) => this.keys.entry(id), parseEntry);
     const queues = new Map<string, { emergency: boolean; lastOffered?: string }>();
@@ -258,7 +274,7 @@ export class AcdStore {
       const meta = await guard(this.redis.hgetall(this.keys.queueMeta(q)));
       queues.set(q, { emergency: meta.emergency === '1', ...(meta.lastOffered === undefined ? {} : { lastOffered: meta.lastOffered }) });
     }
-    return { agents, entries, queues, changesFrom };
+    return { agents, entries, queues, changesFrom, changesSeq };
   }
 
   private async mget<T>(ids: string[], keyOf: (id: string) => string, parse: (json: string) => T | undefined): Promise<T[]> {
@@ -277,16 +293,22 @@ export class AcdStore {
    * Records of `changes` after `fromId`. With `blockMs`, waits that long for
    * one (use a connection of its own: a blocked connection serves nobody else).
    */
-  static async readChanges(redis: Redis, key: string, fromId: string, count: number, blockMs?: number): Promise<Change[]> {
+  static async readChanges(redis: Redis, key: string, fromId: string, count: number, blockMs?: number): Promise<ChangeBatch> {
     const reply =
       blockMs === undefined
         ? await guard(redis.xread('COUNT', String(count), 'STREAMS', key, fromId))
         : await guard(redis.xread('COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', key, fromId));
-    const out: Change[] = [];
+    const batch: ChangeBatch = { changes: [], lastId: fromId, entries: 0, seqs: [] };
     for (const [, messages] of reply ?? []) {
-      for (const [streamId, fields] of messages) out.push(...parseChanges(streamId, fields));
+      for (const [streamId, fields] of messages) {
+        // every entry moves the position on, even one that holds nothing we can read
+        if (fields[0] === 'n') batch.seqs.push(Number(fields[1]));
+        batch.changes.push(...parseChanges(streamId, fields[0] === 'n' ? fields.slice(2) : fields));
+        batch.lastId = streamId;
+        batch.entries++;
+      }
     }
-    return out;
+    return batch;
   }
 
   async journal(fromId = '-', count = 1000): Promise<JournalEvent[]> {

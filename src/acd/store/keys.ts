@@ -56,6 +56,10 @@ export class AcdKeys {
   changes(): string {
     return this.k('changes');
   }
+  /** Counter numbering `changes` entries without gaps (a follower sees a jump when some were trimmed unread). */
+  changesSeq(): string {
+    return this.k('changes-seq');
+  }
   /** Stream of queue events (ENTERQUEUE, CONNECT, …) for reports and CTI. */
   journal(): string {
     return this.k('journal');
