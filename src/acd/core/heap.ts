@@ -1,10 +1,10 @@
 /**
  * A binary min-heap of agents keyed by up to three numbers, compared in
- * order (the strategies' orderings, made numeric: see view.ts). Entries are
- * never removed from the middle: an entry carries the agent's stamp when it
- * was pushed, and the owner treats it as stale once the agent's stamp moved
- * on (lazy deletion); stale entries are dropped when they surface, or all at
- * once by `compact`.
+ * order (the strategies' orderings, made numeric: see route-index.ts).
+ * Entries are never removed from the middle: an entry carries the agent's
+ * stamp when it was pushed, and the owner treats it as stale once the
+ * agent's stamp moved on (lazy deletion); stale entries are dropped when
+ * they surface, or all at once by `compact`.
  */
 
 export interface HeapEntry {
