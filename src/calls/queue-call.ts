@@ -55,6 +55,7 @@ export class QueueCalls {
     });
     deps.acd.on('withdraw', (callId, agentId) => this.sessions.get(callId)?.withdraw(agentId));
     deps.acd.on('overflow', (callId, decision) => this.sessions.get(callId)?.overflow(decision));
+    deps.acd.on('evicted', (callId) => void this.sessions.get(callId)?.evicted());
   }
 
   /** Puts the caller in the queue; resolves once connected to an agent or out of the queue. */
@@ -326,6 +327,19 @@ class QueueSession {
     }
     this.finish('abandoned');
     this.release();
+  }
+
+  /** Another instance took ours for dead and removed the caller: end the call politely rather than leave it on music. */
+  async evicted(): Promise<void> {
+    if (this.settled && this.connectedAgent === undefined) return;
+    this.stopWaiting();
+    this.settled = true;
+    this.connectedAgent = undefined;
+    for (const ring of this.rings.values()) ring.abort();
+    this.call.playLoop([]);
+    await this.call.caller.endpoint?.play([this.deps.prompt('queue-closed')]).catch(() => undefined);
+    this.finish('failed');
+    if (!this.call.isEnded()) await this.call.end('failed');
   }
 
   overflow(decision: OverflowDecision): void {

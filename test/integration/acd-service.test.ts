@@ -452,6 +452,21 @@ describe('ACD service with the real Redis', () => {
     expect(snapshots).toBe(1);
   });
 
+  it('an instance taken for dead while it still holds its caller (a stalled heartbeat) hears about it: evicted, not left playing music to nobody', async () => {
+    const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
+    const s1 = await h.start('i1');
+    const s2 = await h.start('i2');
+    await s2.enqueue({ callId: 'c1', queue: 'support' });
+    const evicted = next(s2, 'evicted');
+    // i2 stalls: its heartbeat stops while it is still running
+    const beat = s2.store.heartbeat.bind(s2.store);
+    s2.store.heartbeat = () => Promise.resolve();
+    h.clock.now += 5000;
+    expect((await next(s1, 'lost'))[0].callId).toBe('c1');
+    expect(await evicted).toEqual(['c1']);
+    s2.store.heartbeat = beat;
+  });
+
   it('Redis down → enqueue rejects with ACD_STORE_UNAVAILABLE within a few seconds, nothing hangs', async () => {
     const redis = createRedis('redis://127.0.0.1:1');
     const s = new AcdService({ redis, keys: new RedisKeys('x:'), instanceId: 'i', agents: [], queues: [queue({ id: 'q' })], settings: SETTINGS });

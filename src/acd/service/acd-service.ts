@@ -39,6 +39,8 @@ export type AcdEvents = {
   overflow: [callId: string, decision: OverflowDecision];
   /** A caller whose instance (and media) died was removed from its queue. */
   lost: [entry: QueueEntry];
+  /** A caller this instance still holds was removed from its queue by another instance (it took this one for dead). */
+  evicted: [callId: string];
   /** Any agent's state changed, on any instance. */
   agent: [change: AgentStateChange];
 };
@@ -101,6 +103,8 @@ export class AcdService extends EventEmitter<AcdEvents> {
   /** Reservations sent and not yet seen back on the stream. */
   private readonly pendingReserve = new Set<string>();
   private readonly overflowing = new Set<string>();
+  /** Calls this instance is taking out of the ACD itself (leave/complete in flight): their removal is expected. */
+  private readonly leaving = new Set<string>();
   /** Per agent, the last record version an `agent` event was emitted for. */
   private readonly emitted = new Map<string, number>();
   private follower: ChangeFollower | undefined;
@@ -314,6 +318,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
 
   /** The caller left the queue unanswered (abandon, timeout, overflow, key). */
   async leave(callId: string, event: LeaveEvent, data: Readonly<Record<string, string>> = {}): Promise<void> {
+    this.leaving.add(callId);
     try {
       const r = await this.store.leave(callId, event, data, this.now());
       // an agent answered in the same instant: that call is over too, and the caller hung up
@@ -322,6 +327,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
     } finally {
       // even when Redis failed: no longer live here, so the reaper ends the entry (EXITLOST) instead of a ghost
       this.forget(callId);
+      this.leaving.delete(callId);
     }
   }
 
@@ -362,8 +368,10 @@ export class AcdService extends EventEmitter<AcdEvents> {
   /** A connected ACD call ended (or the agent transferred it away): wrap-up for the agent. */
   async completed(callId: string, event: CompleteEvent, data: Readonly<Record<string, string>> = {}): Promise<void> {
     // the stored entry: the view may not have seen the answer yet, and the wrap-up is the answering agent's
+    this.leaving.add(callId);
     const entry = await this.store.entry(callId).catch((err: unknown) => {
       this.forget(callId);
+      this.leaving.delete(callId);
       throw err;
     });
     const agentId = entry?.agent;
@@ -375,6 +383,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
       this.schedule();
     } finally {
       this.forget(callId);
+      this.leaving.delete(callId);
     }
   }
 
@@ -473,7 +482,12 @@ export class AcdService extends EventEmitter<AcdEvents> {
       } else if (c.kind === 'entry-removed') {
         this.view.removeEntry(c.id, c.version);
         this.pendingReserve.delete(c.id);
-        if (this.ringing.has(c.id)) this.forget(c.id);
+        const evicted = this.live.has(c.id) && !this.leaving.has(c.id);
+        if (this.ringing.has(c.id) || evicted) this.forget(c.id);
+        if (evicted) {
+          this.log?.warn({ callId: c.id, code: 'ACD_CALL_EVICTED' }, 'a caller of ours was removed by another instance (taken for dead)');
+          this.emit('evicted', c.id);
+        }
         dispatch = true;
       } else {
         this.emergency.set(c.id, c.emergency);
