@@ -232,6 +232,8 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     // "You are caller number 1 in line." between music; no wait estimate while nobody is staffed (1001 paused)
     const i = played.indexOf('queue-position.wav');
     expect(played.slice(i - 1, i + 4)).toEqual(['hold-music.wav', 'queue-position.wav', 'n-1.wav', 'queue-in-line.wav', 'hold-music.wav']);
+    // the dialog kept for crash recovery went with the call
+    expect(await t.server.redis.keys(`${t.prefix}acd:dialog:*`)).toEqual([]);
   }, 40_000);
 
   it('1001 never answers → ring timeout: RINGNOANSWER, the caller keeps its place and 1003 (next longest idle) gets the call', async () => {

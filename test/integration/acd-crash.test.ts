@@ -131,7 +131,7 @@ describe.skipIf(skip)('ACD across a kill -9 of the server', () => {
         if (run.code !== 0) console.error(`caller ${name}`, run.errors || run.stderr);
         expect(run.code, `caller ${name} got BYE`).toBe(0);
       }
-      expect(await redis.hlen(`${prefix}acd:dialogs`)).toBe(0);
+      expect(await redis.keys(`${prefix}acd:dialog:*`)).toEqual([]);
     } finally {
       for (const c of children) c.kill('SIGKILL');
       redis.disconnect();

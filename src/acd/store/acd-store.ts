@@ -339,17 +339,21 @@ export class AcdStore {
     await guard(this.redis.zrem(this.keys.instances(), instanceId));
   }
 
-  /** The caller leg's SIP dialog, so another instance can hang up a caller whose instance died. */
+  /**
+   * The caller leg's SIP dialog, so another instance can hang up a caller
+   * whose instance died. It expires after a day by itself, so one saved just
+   * as its call ended (a race with dropDialog) does not stay for ever.
+   */
   async saveDialog(callId: string, dialog: unknown): Promise<void> {
-    await guard(this.redis.hset(this.keys.dialogs(), callId, JSON.stringify(dialog)));
+    await guard(this.redis.set(this.keys.dialog(callId), JSON.stringify(dialog), 'EX', 86_400));
   }
 
   async dropDialog(callId: string): Promise<void> {
-    await guard(this.redis.hdel(this.keys.dialogs(), callId));
+    await guard(this.redis.del(this.keys.dialog(callId)));
   }
 
   async dialog(callId: string): Promise<unknown> {
-    const json = await guard(this.redis.hget(this.keys.dialogs(), callId));
+    const json = await guard(this.redis.get(this.keys.dialog(callId)));
     if (json === null) return undefined;
     try {
       return JSON.parse(json) as unknown;

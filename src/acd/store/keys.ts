@@ -68,8 +68,8 @@ export class AcdKeys {
   instances(): string {
     return this.k('instances');
   }
-  /** Hash: call id → SIP dialog JSON of the caller leg (to hang up a caller whose instance died). */
-  dialogs(): string {
-    return this.k('dialogs');
+  /** SIP dialog JSON of a queued caller's leg (to hang up a caller whose instance died); expires on its own. */
+  dialog(callId: string): string {
+    return this.k('dialog', callId);
   }
 }
