@@ -96,7 +96,17 @@ function configureAcd(config: Config): void {
       overflow: { onNoAgents: { type: 'voicemail', mailbox: 'support' } },
     },
   ];
-  config.acd = { ...config.acd, defaultWrapUpSeconds: 2, missesBeforePause: 3, hotlineMenu: { '1': 'sales', '2': 'support' }, hotlineDefaultQueue: 'support' };
+  // nobody has the billing skill: callers wait there (no onNoAgents), hear a periodic prompt at 5 s, and the 6 s max wait sends them to support
+  config.queues.push({
+    ...base,
+    id: 'billing',
+    name: 'Billing',
+    maxWaitSeconds: 6,
+    requirement: { allOf: [{ skill: 'billing', min: 1 }], anyOf: [] },
+    announcements: { music: 'hold-music', positionEverySeconds: 0, estimatedWait: false, periodic: { prompt: 'connecting', everySeconds: 5 } },
+    overflow: { onMaxWait: { type: 'queue', queue: 'support' } },
+  });
+  config.acd = { ...config.acd, defaultWrapUpSeconds: 2, missesBeforePause: 3, hotlineMenu: { '1': 'sales', '2': 'support', '3': 'billing' }, hotlineDefaultQueue: 'support' };
 }
 
 describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () => {
@@ -313,6 +323,32 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     expect(states1003).toEqual(['on-call-outbound', 'wrap-up', 'available']);
     expect(state('1001')).toBe('available');
   }, 40_000);
+
+  it('billing has nobody: the caller hears its periodic prompt at 5 s, overflows to support after the 6 s max wait keeping its arrival time, and 1002 answers', async () => {
+    const [port1002] = await loginInOrder('1002');
+    await t.server.acd.pause('1002', 'break');
+    const next = nextCall();
+    const talks = sipp({ scenario: 'agent-phone-talk.xml', service: '1002', localPort: port1002, timeoutSec: 40, keys: { audio_pcap: speech } });
+    const calling = caller('3', 16_000);
+    const { call, played, ended } = await next;
+    await waitFor('periodic prompt', () => played.includes('connecting.wav'), 10_000);
+    await waitFor('moved to support', async () => (await t.server.acd.store.entry(call.id))?.queue === 'support', 10_000);
+    await t.server.acd.ready('1002');
+    expectOk(await calling, 'caller');
+    expectOk(await talks, '1002 phone');
+    await ended;
+    const j = (await journal()).filter((e) => e.callId === call.id);
+    expect(j.map((e) => [e.event, e.queue])).toEqual([
+      ['ENTERQUEUE', 'billing'],
+      ['OVERFLOW', 'billing'],
+      ['ENTERQUEUE', 'support'],
+      ['CONNECT', 'support'],
+      ['COMPLETECALLER', 'support'],
+    ]);
+    expect(j[1]?.data).toMatchObject({ to: 'support', reason: 'max-wait' });
+    // the wait counts from the first arrival: the 6 s in billing plus the time in support
+    expect(Number(j.find((e) => e.event === 'CONNECT')?.data.holdtime)).toBeGreaterThanOrEqual(6);
+  }, 45_000);
 
   it('caller abandons while 1001 rings → the phone gets CANCEL, 1001 back to available with no miss, ABANDON logged with its wait', async () => {
     const phonePort = await registerPhone('1001');
