@@ -330,6 +330,10 @@ describe('ACD service with the real Redis', () => {
       ['c3', 3, 1000, 120_000],
     ]);
     expect(s.queueStats('support')).toMatchObject({ waiting: 3, agents: expect.objectContaining({ 'on-call-outbound': 2 }) as unknown });
+    // an agent without the queue's skill is not one of its agents
+    const other = harness({ agents: [agent('a1', 0), agent('a9', 1, { sales: 5 })], queues: [queue({ id: 'support', requirement: { allOf: [{ skill: 'support' }], anyOf: [] } })] });
+    const s9 = await other.start('i9');
+    expect(Object.values(s9.queueStats('support').agents).reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it('emergency switch → waiting callers get overflow (onEmergency target) and a new caller is refused', async () => {

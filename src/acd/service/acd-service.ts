@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { AcdConfig, QueueConfig } from '../../config/acd-schema.js';
 import { AcdError } from '../errors.js';
 import { AcdView } from '../core/view.js';
-import { effectiveRequirement } from '../core/requirement.js';
+import { effectiveRequirement, escalated, qualifies } from '../core/requirement.js';
 import { estimatedWaitMs } from '../core/ewt.js';
 import { entryRefused, overflowDue } from '../core/overflow.js';
 import type { AgentLive, AgentProfile, AgentState, AgentStateChange, OverflowTarget, QueueEntry, Requirement } from '../types.js';
@@ -415,11 +415,13 @@ export class AcdService extends EventEmitter<AcdEvents> {
   }
 
   queueStats(queueId: string): QueueStats {
-    this.queue(queueId);
     const agents = { 'logged-out': 0, available: 0, reserved: 0, ringing: 0, 'on-call': 0, 'on-call-outbound': 0, 'wrap-up': 0, paused: 0 } as Record<AgentState, number>;
+    const queue = this.queue(queueId);
+    const loosest = escalated(queue, queue.requirement, queue.escalation.length);
     for (const p of this.profiles.values()) {
       const live = this.view.agent(p.id);
-      if (!this.view.isMember(queueId, p.id)) continue;
+      // the queue's agents: members who could take its calls, now or once escalation has widened it
+      if (!this.view.isMember(queueId, p.id) || !(qualifies(p.skills, queue.requirement) || qualifies(p.skills, loosest))) continue;
       agents[live?.state ?? 'logged-out'] += 1;
     }
     return {
