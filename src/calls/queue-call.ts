@@ -299,7 +299,7 @@ class QueueSession {
     const acd = this.deps.acd;
     acd.busyElsewhere(agentId, 'transfer').then(
       () => {
-        const done = (): void => void acd.endOutbound(agentId).catch((err: unknown) => this.log?.warn({ err, agentId }, 'could not end the transfer leg for the ACD'));
+        const done = (): void => void acd.endBusyElsewhere(agentId).catch((err: unknown) => this.log?.warn({ err, agentId }, 'could not end the transfer leg for the ACD'));
         if (leg.state === 'ended') done();
         else leg.on('state', (to) => to === 'ended' && done());
       },

@@ -471,6 +471,25 @@ describe('ACD service with the real Redis', () => {
     s2.store.heartbeat = beat;
   });
 
+  it('an agent marked busy with a transferred leg whose instance dies is freed by the survivor; after a restart, by the same instance', async () => {
+    const h = harness({ agents: [agent('a1', 0), agent('a2', 1)], queues: [queue({ id: 'support' })] });
+    const s1 = await h.start('i1');
+    const s2 = await h.start('i2');
+    await s1.login('a1');
+    await s1.login('a2');
+    await s2.busyElsewhere('a1', 'transfer');
+    await s1.busyElsewhere('a2', 'transfer');
+    expect((await s1.store.agent('a1'))).toMatchObject({ state: 'on-call-outbound', reason: 'transfer@i2' });
+    await h.crash(s2);
+    h.clock.now += 5000; // past i2's heartbeat timeout
+    await expect.poll(async () => (await s1.store.agent('a1'))?.state, { timeout: 3000 }).toBe('available');
+    expect((await s1.store.agent('a2'))?.state).toBe('on-call-outbound'); // i1 is alive and holds a2's leg
+    // i1 restarts: its old leg is gone with the process
+    await h.crash(s1);
+    const again = await h.start('i1');
+    await expect.poll(async () => (await again.store.agent('a2'))?.state, { timeout: 3000 }).toBe('available');
+  });
+
   it('Redis down → enqueue rejects with ACD_STORE_UNAVAILABLE within a few seconds, nothing hangs', async () => {
     const redis = createRedis('redis://127.0.0.1:1');
     const s = new AcdService({ redis, keys: new RedisKeys('x:'), instanceId: 'i', agents: [], queues: [queue({ id: 'q' })], settings: SETTINGS });

@@ -103,6 +103,8 @@ export class AcdService extends EventEmitter<AcdEvents> {
   /** Reservations sent and not yet seen back on the stream. */
   private readonly pendingReserve = new Set<string>();
   private readonly overflowing = new Set<string>();
+  /** Agents this instance marked busy elsewhere (a transferred leg it holds). */
+  private readonly busy = new Set<string>();
   /** Calls this instance is taking out of the ACD itself (leave/complete in flight): their removal is expected. */
   private readonly leaving = new Set<string>();
   /** Per agent, the last record version an `agent` event was emitted for. */
@@ -232,9 +234,22 @@ export class AcdService extends EventEmitter<AcdEvents> {
     return this.agentState(agentId, 'logged-out', cause, opts.force === true ? { force: true } : {});
   }
 
-  /** Busy elsewhere (a transferred call, a direct call): only an available agent is marked, so a pause is kept. */
-  busyElsewhere(agentId: string, what: string): Promise<AgentLive> {
-    return this.agentState(agentId, 'on-call-outbound', 'busy-elsewhere', { reason: what, onlyFrom: ['available'] });
+  /**
+   * Busy elsewhere (a transferred call, a direct call): only an available
+   * agent is marked, so a pause is kept. The reason names this instance
+   * (`transfer@<id>`), so if it dies holding that leg, housekeeping elsewhere
+   * (or this instance's next life) ends the state instead of leaving the
+   * agent busy for ever. End it with endBusyElsewhere.
+   */
+  async busyElsewhere(agentId: string, what: string): Promise<AgentLive> {
+    const agent = await this.agentState(agentId, 'on-call-outbound', 'busy-elsewhere', { reason: `${what}@${this.instanceId}`, onlyFrom: ['available'] });
+    this.busy.add(agentId);
+    return agent;
+  }
+
+  endBusyElsewhere(agentId: string): Promise<AgentLive> {
+    this.busy.delete(agentId);
+    return this.endOutbound(agentId);
   }
 
   /** Ready: from paused or wrap-up (ends wrap-up early). */
@@ -675,6 +690,23 @@ export class AcdService extends EventEmitter<AcdEvents> {
       this.view.removeEntry(entry.callId);
       this.log?.warn({ callId: entry.callId, queue: entry.queue, owner: entry.owner, code: 'ACD_CALL_LOST' }, 'caller removed: its instance and media are gone');
       this.emit('lost', entry);
+    }
+    // agents marked busy with a leg held by an instance that is gone (or by our previous life)
+    for (const p of this.profiles.values()) {
+      const agent = this.view.agent(p.id);
+      const owner = agent?.state === 'on-call-outbound' ? /@([^@]+)$/.exec(agent.reason ?? '')?.[1] : undefined;
+      if (owner === undefined) continue;
+      let dead: boolean;
+      if (owner === this.instanceId) dead = !this.busy.has(p.id);
+      else {
+        instances ??= await this.store.instances();
+        const seen = instances.get(owner);
+        dead = seen === undefined || seen < now - timeoutMs;
+      }
+      if (!dead) continue;
+      const r = await this.store.agentState(p.id, 'wrap-up', 'leg-lost', now, { onlyFrom: ['on-call-outbound'], wrapUpMs: 0 });
+      this.view.applyAgent(r.agent);
+      if (r.status === 'ok') this.log?.warn({ agentId: p.id, owner, code: 'ACD_AGENT_RELEASED' }, 'agent freed: the instance holding their call is gone');
     }
   }
 }
