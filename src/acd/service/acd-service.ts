@@ -306,9 +306,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
     });
     if (r.status !== 'ok' && r.status !== 'EXISTS') {
       this.live.delete(req.callId);
-      const reason: OverflowReason = r.status === 'FULL' ? 'max-length' : 'emergency';
-      const target = (reason === 'max-length' ? queue.overflow.onMaxLength : queue.overflow.onEmergency) ?? { type: 'hangup' as const };
-      return { status: 'refused', reason, target };
+      return refusal(queue, r.status);
     }
     this.view.applyEntry(r.entry);
     this.schedule();
@@ -322,9 +320,7 @@ export class AcdService extends EventEmitter<AcdEvents> {
     // offered meanwhile (an agent rings): not an overflow after all; the next tick decides again
     if (r.status === 'NOT_WAITING') return { status: 'busy' };
     if (r.status !== 'ok' && r.status !== 'EXISTS') {
-      const refusedReason: OverflowReason = r.status === 'FULL' ? 'max-length' : 'emergency';
-      const target = (refusedReason === 'max-length' ? queue.overflow.onMaxLength : queue.overflow.onEmergency) ?? { type: 'hangup' as const };
-      return { status: 'refused', reason: refusedReason, target };
+      return refusal(queue, r.status);
     }
     this.view.applyEntry(r.entry);
     this.schedule();
@@ -671,14 +667,14 @@ export class AcdService extends EventEmitter<AcdEvents> {
     const now = this.now();
     const timeoutMs = this.opts.settings.instanceTimeoutSeconds * 1000;
     let instances: Map<string, number> | undefined;
+    /** Another instance is dead once its heartbeat is older than the timeout (heartbeats read once per round). */
+    const otherDead = async (owner: string): Promise<boolean> => {
+      instances ??= await this.store.instances();
+      const seen = instances.get(owner);
+      return seen === undefined || seen < now - timeoutMs;
+    };
     for (const entry of this.view.allEntries()) {
-      let dead: boolean;
-      if (entry.owner === this.instanceId) dead = !this.live.has(entry.callId);
-      else {
-        instances ??= await this.store.instances();
-        const seen = instances.get(entry.owner);
-        dead = seen === undefined || seen < now - timeoutMs;
-      }
+      const dead = entry.owner === this.instanceId ? !this.live.has(entry.callId) : await otherDead(entry.owner);
       if (!dead) continue;
       if (entry.state === 'connected') {
         const r = await this.store.complete(entry.callId, 'EXITLOST', 0, { reason: 'media-lost' }, now);
@@ -696,17 +692,18 @@ export class AcdService extends EventEmitter<AcdEvents> {
       const agent = this.view.agent(p.id);
       const owner = agent?.state === 'on-call-outbound' ? /@([^@]+)$/.exec(agent.reason ?? '')?.[1] : undefined;
       if (owner === undefined) continue;
-      let dead: boolean;
-      if (owner === this.instanceId) dead = !this.busy.has(p.id);
-      else {
-        instances ??= await this.store.instances();
-        const seen = instances.get(owner);
-        dead = seen === undefined || seen < now - timeoutMs;
-      }
+      const dead = owner === this.instanceId ? !this.busy.has(p.id) : await otherDead(owner);
       if (!dead) continue;
       const r = await this.store.agentState(p.id, 'wrap-up', 'leg-lost', now, { onlyFrom: ['on-call-outbound'], wrapUpMs: 0 });
       this.view.applyAgent(r.agent);
       if (r.status === 'ok') this.log?.warn({ agentId: p.id, owner, code: 'ACD_AGENT_RELEASED' }, 'agent freed: the instance holding their call is gone');
     }
   }
+}
+
+/** Entry refused by the store (emergency switch on, or the queue full): the queue's target for that. */
+function refusal(queue: QueueConfig, status: 'CLOSED' | 'FULL' | 'NOT_WAITING'): EnqueueOutcome {
+  const reason: OverflowReason = status === 'FULL' ? 'max-length' : 'emergency';
+  const target = (reason === 'max-length' ? queue.overflow.onMaxLength : queue.overflow.onEmergency) ?? { type: 'hangup' as const };
+  return { status: 'refused', reason, target };
 }
