@@ -9,28 +9,18 @@ import { randomUUID } from 'node:crypto';
 import { createRedis, RedisKeys, type Redis } from '../../src/store/redis.js';
 import { AcdService, type AcdEvents } from '../../src/acd/service/acd-service.js';
 import type { AgentProfile, QueueConfig } from '../../src/acd/types.js';
+import { profile, queue as baseQueue } from '../unit/acd-core-fixtures.js';
 import type { AcdConfig } from '../../src/config/acd-schema.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The core tests' queue with no max wait and no announcements (these tests run on a clock moved by hand). */
 function queue(q: Partial<QueueConfig> & { id: string }): QueueConfig {
-  return {
-    name: q.id,
-    requirement: { allOf: [], anyOf: [] },
-    strategy: 'longest-idle',
-    priority: 0,
-    maxWaitSeconds: 0,
-    maxLength: 0,
-    serviceLevelSeconds: 20,
-    announcements: { positionEverySeconds: 0, estimatedWait: true },
-    escalation: [],
-    overflow: {},
-    ...q,
-  };
+  return baseQueue({ maxWaitSeconds: 0, announcements: { positionEverySeconds: 0, estimatedWait: true }, ...q });
 }
 
 function agent(id: string, order: number, skills: Record<string, number> = { support: 3 }): AgentProfile {
-  return { id, name: id, skills, teams: [], maxConcurrentOffers: 1, autoLogin: false, order };
+  return profile(id, skills, { order });
 }
 
 const SETTINGS: AcdConfig = {
@@ -123,6 +113,13 @@ function next<K extends keyof AcdEvents>(s: AcdService, event: K, match: (...arg
 
 const settle = (ms = 200): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A caller `callId` enters `support`; resolves once the service offers it to its agents. */
+async function enqueueAndOffer(s: AcdService, callId = 'c1'): Promise<void> {
+  const offered = next(s, 'offer', (o) => o.callId === callId);
+  await s.enqueue({ callId, queue: 'support' });
+  await offered;
+}
+
 describe('ACD service with the real Redis', () => {
   it('two instances race for one agent: each has a caller, one agent → only the older caller is offered, the other keeps waiting', async () => {
     const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
@@ -195,9 +192,7 @@ describe('ACD service with the real Redis', () => {
     const states: string[] = [];
     s.on('agent', (c) => states.push(c.to));
     await s.login('a1');
-    const offered = next(s, 'offer');
-    await s.enqueue({ callId: 'c1', queue: 'support' });
-    await offered;
+    await enqueueAndOffer(s);
     await s.ringingAgent('c1', 'a1', 10_000);
     h.clock.now += 4000;
     expect(await s.answered('c1', 'a1')).toBe(true);
@@ -281,9 +276,7 @@ describe('ACD service with the real Redis', () => {
     const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
     const s = await h.start('i1');
     await s.login('a1');
-    const offered = next(s, 'offer');
-    await s.enqueue({ callId: 'c1', queue: 'support' });
-    await offered;
+    await enqueueAndOffer(s);
     expect((await s.store.agent('a1'))?.state).toBe('reserved');
     const again = next(s, 'offer');
     h.clock.now += 5001;
@@ -351,9 +344,7 @@ describe('ACD service with the real Redis', () => {
     const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
     const s = await h.start('i1');
     await s.login('a1');
-    const offered = next(s, 'offer');
-    await s.enqueue({ callId: 'c1', queue: 'support' });
-    await offered;
+    await enqueueAndOffer(s);
     await s.ringingAgent('c1', 'a1', 10_000);
     expect(await s.answered('c1', 'a1')).toBe(true);
     await s.leave('c1', 'ABANDON');
@@ -366,9 +357,7 @@ describe('ACD service with the real Redis', () => {
     const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
     const s = await h.start('i1');
     await s.login('a1');
-    const offered = next(s, 'offer');
-    await s.enqueue({ callId: 'c1', queue: 'support' });
-    await offered;
+    await enqueueAndOffer(s);
     await s.ringingAgent('c1', 'a1', 10_000);
     await s.logout('a1');
     expect(await s.answered('c1', 'a1')).toBe(false);
@@ -380,9 +369,7 @@ describe('ACD service with the real Redis', () => {
     const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' }), queue({ id: 'other' })] });
     const s = await h.start('i1');
     await s.login('a1');
-    const offered = next(s, 'offer');
-    await s.enqueue({ callId: 'c1', queue: 'support' });
-    await offered;
+    await enqueueAndOffer(s);
     expect(await s.moveTo('c1', 'other', 'max-wait')).toEqual({ status: 'busy' });
     expect(await s.store.entry('c1')).toMatchObject({ queue: 'support', state: 'offered' });
   });
@@ -391,9 +378,7 @@ describe('ACD service with the real Redis', () => {
     const h = harness({ agents: [agent('a1', 0)], queues: [queue({ id: 'support' })] });
     const s = await h.start('i1', { settings: { retryAfterMissSeconds: 5 } });
     await s.login('a1');
-    const offered = next(s, 'offer');
-    await s.enqueue({ callId: 'c1', queue: 'support' });
-    await offered;
+    await enqueueAndOffer(s);
     const offers: string[] = [];
     s.on('offer', (o) => offers.push(o.callId));
     await s.offerFailed('c1', 'a1', 'failed');
