@@ -40,6 +40,15 @@ import { runAcdHotline } from './calls/acd-hotline.js';
 import { AutoLogin } from './acd/service/auto-login.js';
 import { instanceIdFor } from './instance-id.js';
 import { byeOrphan } from './calls/orphan-bye.js';
+import { resolve as resolvePath } from 'node:path';
+import { FlowRegistry, loadFlowsAtStart } from './ivr/registry.js';
+import { runIvrCall } from './calls/ivr-call.js';
+import { ivrRoutes } from './http/ivr-routes.js';
+import { exampleAccounts } from './http/example-accounts.js';
+import { CallbackBook } from './calls/callbacks.js';
+import { CallbackDialer } from './calls/callback-dialer.js';
+import type { TraceEvent } from './ivr/types.js';
+import type { Call } from './calls/call.js';
 
 export interface RunningServer {
   config: Config;
@@ -51,6 +60,9 @@ export interface RunningServer {
   calls: CallManager;
   acd: AcdService;
   queueCalls: QueueCalls;
+  /** IVR flows in service (undefined when no number routes to a flow). */
+  flows: FlowRegistry | undefined;
+  callbacks: CallbackBook;
   recordings: RecordingStore;
   recorder: CallRecorder;
   /** The database, once open (undefined while it is unreachable). */
@@ -75,6 +87,10 @@ export interface StartOptions {
   digitTimeoutMs?: number;
   /** ACD housekeeping period (heartbeat, sweep, overflow checks); tests shorten it. */
   acdTickMs?: number;
+  /** Every IVR step of every call (tests check the path and prompts). */
+  onIvrTrace?: (call: Call, event: TraceEvent) => void;
+  /** Delay before a callback nobody answered is tried again; tests shorten it. */
+  callbackRetryMs?: number;
 }
 
 /**
@@ -125,6 +141,24 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   await ensureTone(promptPath(promptsDir, 'ringback'), 'ringback').catch((err: unknown) => logger.warn({ err }, 'ringback tone missing'));
   await ensureTone(promptPath(promptsDir, 'beep'), 'beep').catch((err: unknown) => logger.warn({ err }, 'beep tone missing'));
   const prompt = (name: string): string => promptPath(promptsDir, name);
+
+  // IVR flows: loaded (texts rendered, files checked) before anything listens; a flow a number needs must load
+  const queueIds = new Set(config.queues.map((q) => q.id));
+  const flowNumbers = config.ivr.numbers;
+  const flowsDir = resolvePath(config.ivr.dir);
+  let flows: FlowRegistry | undefined;
+  if (Object.keys(flowNumbers).length > 0) {
+    flows = new FlowRegistry(flowsDir, {
+      promptsDir,
+      cacheDir: config.ivr.cacheDir ?? join(promptsDir, 'cache'),
+      defaultVoice: config.prompts.voice,
+      queueExists: (id) => queueIds.has(id),
+      logger,
+      referenced: () => new Set(Object.values(flowNumbers)),
+    });
+    await loadFlowsAtStart(flows, flowNumbers, flowsDir);
+    if (config.ivr.watch) flows.watch();
+  }
 
   const media = new ProjectRtpMediaServer({
     publicAddress: config.media.publicAddress ?? config.sip.publicHost,
@@ -265,6 +299,18 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       logger.info({ callId: entry.callId, bye: result?.response?.status ?? result?.failure ?? 'no-dialog' }, 'lost caller hung up');
     })().catch((err: unknown) => logger.warn({ err, callId: entry.callId }, 'could not hang up a lost caller'));
   });
+  const callbacks = new CallbackBook({ redis, keys, logger });
+  const callbackDialer = new CallbackDialer({
+    book: callbacks,
+    acd,
+    queueCalls,
+    queues: config.queues,
+    placeCall: (number, run, o) => calls.placeCall(number, run, o),
+    prompt,
+    logger,
+    ringTimeoutMs,
+    ...(opts.callbackRetryMs === undefined ? {} : { retryDelayMs: opts.callbackRetryMs }),
+  });
   const autoLogin = new AutoLogin({ acd, registrar, agents: config.agents, logger });
   await acd.start().catch((err: unknown) => {
     logger.error({ err, code: 'ACD_STORE_UNAVAILABLE' }, 'ACD could not load its state from Redis: callers get the closed prompt until it can');
@@ -289,8 +335,37 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     });
   };
 
+  let httpBase = `http://127.0.0.1:${config.http.port}`;
+  const ivr = (incoming: IncomingCall, flowId: string, dialed: string): void => {
+    calls.acceptInbound(incoming, async (call) => {
+      // the version in service now; a reload during the call does not change it
+      const flow = flows?.get(flowId);
+      if (flow === undefined) {
+        await call.caller.endpoint?.play([prompt('ivr-error')]).catch(() => undefined);
+        await call.end('failed');
+        return;
+      }
+      await runIvrCall(call, flow, dialed, {
+        queueCalls,
+        queueExists: (id) => queueIds.has(id),
+        dial: (c, target, signal) => calls.dial(c, target, 'agent', signal),
+        canRoute: (target, kind) => (kind === 'agent' ? agents.has(target) : calls.canRoute(target) && !agents.has(target)),
+        voicemail: (c, mailbox, greeting, maxMs) =>
+          recordVoicemail(c, mailbox, { dir: join(dataDir, 'voicemail'), store: recordings, prompt, beep: prompt('beep'), greeting, maxMs }),
+        callback: (_c, req) => callbacks.request(req),
+        prompt,
+        httpBase: () => httpBase,
+        ...(opts.onIvrTrace === undefined ? {} : { onTrace: opts.onIvrTrace }),
+      });
+    }).catch((err: unknown) => {
+      logger.error({ err, sipCallId: incoming.request.callId }, 'inbound call could not be set up');
+      void incoming.terminate('failed');
+    });
+  };
+
   route = createCallRouter(
     {
+      flows: flowNumbers,
       hotline: config.numbers.hotline,
       answerNumber: config.numbers.answer.enabled ? config.numbers.answer.number : undefined,
       agentIds: new Set(agents.keys()),
@@ -305,6 +380,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     },
     logger,
     hotline,
+    ivr,
   );
 
   const http = buildHttpServer({
@@ -316,8 +392,13 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     queueStats: () => config.queues.map((q) => ({ ...acd.queueStats(q.id), calls: acd.waitingCalls(q.id).map(({ caller: _caller, ...call }) => call) })),
   });
 
+  if (flows !== undefined) await http.register(ivrRoutes(flows, flowNumbers));
+  if (config.http.exampleAccounts) await http.register(exampleAccounts);
   await sip.start();
+  callbackDialer.start();
   await http.listen({ port: config.http.port, host: config.sip.host });
+  const bound = http.server.address();
+  if (bound !== null && typeof bound === 'object') httpBase = `http://127.0.0.1:${bound.port}`;
   logger.info(
     { udp: sip.port('UDP'), tcp: sip.port('TCP'), ws: sip.port('WS'), http: config.http.port, instanceId },
     'hotline started',
@@ -328,6 +409,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     stopping ??= (async () => {
       logger.info('stopping: no new calls, hanging up calls, draining transactions');
       autoLogin.stop();
+      flows?.stop();
+      callbackDialer.stop();
       await calls.shutdown();
       await acd.stop();
       await sip.stop(opts.drainMs ?? 5000);
@@ -347,5 +430,5 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     return stopping;
   };
 
-  return { config, sip, http, redis, registrar, media, calls, acd, queueCalls, recordings, recorder, db: () => db, stop };
+  return { config, sip, http, redis, registrar, media, calls, acd, queueCalls, flows, callbacks, recordings, recorder, db: () => db, stop };
 }

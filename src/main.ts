@@ -4,6 +4,7 @@
 import { loadConfig, ConfigError } from './config/load.js';
 import { createLogger } from './log.js';
 import { startServer } from './app.js';
+import { FlowStartError } from './ivr/registry.js';
 
 function fail(message: string, details: string[]): never {
   process.stderr.write(`${message}\n${details.map((d) => `  - ${d}\n`).join('')}`);
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, logger);
   } catch (err) {
+    if (err instanceof FlowStartError) fail(`IVR flow error (${err.code})`, err.problems.map((p) => `${p.file} ${p.path}: ${p.message}`));
     logger.fatal({ err, code: 'START_FAILED' }, 'could not start');
     process.exit(1);
   }

@@ -14,6 +14,9 @@ export const QUEUE_PROMPT_TEXTS: Readonly<Record<string, string>> = {
   'queue-closed': 'Sorry, we cannot take your call right now. Please call again later. Goodbye.',
   voicemail: 'Please leave a message after the tone, then hang up or press the pound key.',
   'voicemail-saved': 'Thank you, your message has been saved. Goodbye.',
+  // the IVR's apology when a step fails with no branch to go to
+  'callback-intro': 'Hello, this is the call back you asked for. Please hold, an agent will be with you shortly.',
+  'ivr-error': 'Sorry, something went wrong on our side. Please call again later. Goodbye.',
   ...Object.fromEntries(Array.from({ length: NUMBER_PROMPTS_UP_TO }, (_, i) => [`n-${i + 1}`, String(i + 1)])),
 };
 

@@ -4,6 +4,7 @@
  * (later) the CTI ask of a call: hold, transfers, conference, hangup.
  * Every call ends through Call.end, once; the manager forgets it then.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { IncomingCall } from '../sip/ua/incoming-call.js';
 import type { InDialogRequest } from '../sip/ua/session.js';
@@ -143,6 +144,33 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (this.opts.agentIds.includes(target)) return dialAgent(this.opts.dial, target, opts);
     if (this.opts.trunkMatch?.test(target) === true) return dialTrunk(this.opts.dial, target, opts);
     throw new DialError('unavailable', `no route to ${target}`);
+  }
+
+  /**
+   * A call the server places to a customer over the trunk (a callback): once
+   * they answer, the Call is theirs, the customer's leg as its caller, in the
+   * `ivr` state, and `run` takes it from there (typically the queue).
+   */
+  async placeCall(number: string, run: (call: Call) => Promise<void>, opts: { ringTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<Call> {
+    if (!this.accepting) throw new DialError('unavailable', 'shutting down');
+    if (this.opts.trunkMatch?.test(number) !== true) throw new DialError('unavailable', 'no route for the number');
+    const leg = await dialTrunk(this.opts.dial, number, { role: 'caller', from: undefined, ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs, callId: `out-${randomUUID()}`, signal: opts.signal });
+    const call = new Call(leg, {
+      media: this.opts.media,
+      holdMusic: [this.opts.prompt('hold-music')],
+      ringback: [this.opts.prompt('ringback')],
+      logger: this.opts.logger,
+    });
+    this.track(call);
+    if (leg.state === 'ended' || !this.accepting) {
+      await call.end(leg.state === 'ended' ? 'caller-hangup' : 'shutdown');
+      return call;
+    }
+    run(call).catch((err: unknown) => {
+      call.log?.error({ err }, 'call flow failed');
+      void call.end('failed');
+    });
+    return call;
   }
 
   /** Can `target` be dialled at all (an agent id, or a number for the trunk)? */

@@ -21,6 +21,13 @@ import type { LeaveEvent } from '../acd/store/acd-store.js';
 import { announceMinutes } from '../acd/core/ewt.js';
 import { numberPrompt } from '../acd/prompts.js';
 import { snapshotDialog } from './orphan-bye.js';
+import type { Requirement } from '../config/acd-schema.js';
+
+/** Announcements a queue's caller hears instead of the queue's own (the IVR's, in the caller's language). */
+export interface QueueAnnouncer {
+  everyMs: number;
+  files(position: number | undefined, waitMinutes: number | undefined): string[];
+}
 
 export interface QueueCallDeps {
   acd: AcdService;
@@ -38,9 +45,25 @@ export interface QueueCallDeps {
 export interface QueueRequest {
   queue: string;
   priority?: number;
+  /** Who may take the call, instead of the queue's requirement (IVR skills from variables). */
+  requirement?: Requirement;
+  /** Keys that take the caller out of the queue (EXITWITHKEY); the run resolves 'exit-key' with `key`. */
+  exitKeys?: readonly string[];
+  /** Music files instead of the queue's. */
+  music?: readonly string[];
+  /** Announcements instead of the queue's position/wait prompts (the IVR's, in the caller's language). */
+  announcer?: QueueAnnouncer;
 }
 
-export type QueueResult = 'connected' | 'overflowed' | 'abandoned' | 'failed';
+export type QueueResult = 'connected' | 'overflowed' | 'abandoned' | 'failed' | 'exit-key';
+
+export interface QueueRun {
+  result: QueueResult;
+  /** The key pressed, for 'exit-key'. */
+  key?: string;
+  /** When the caller entered the queue (ms since epoch): their place, kept by a callback. */
+  enqueuedAt?: number;
+}
 
 /** Routes the ACD's events to the queue sessions of this instance's calls. */
 export class QueueCalls {
@@ -59,10 +82,17 @@ export class QueueCalls {
   }
 
   /** Puts the caller in the queue; resolves once connected to an agent or out of the queue. */
-  run(call: Call, req: QueueRequest): Promise<QueueResult> {
-    const session = new QueueSession(call, this.deps, () => this.sessions.delete(call.id));
+  async run(call: Call, req: QueueRequest): Promise<QueueResult> {
+    return (await this.runWithKeys(call, req)).result;
+  }
+
+  /** Like run, and says which exit key the caller pressed. */
+  async runWithKeys(call: Call, req: QueueRequest): Promise<QueueRun> {
+    // a caller who left one queue with a key may be in the next one by the time the first session lets go
+    const session: QueueSession = new QueueSession(call, this.deps, () => this.sessions.get(call.id) === session && this.sessions.delete(call.id));
     this.sessions.set(call.id, session);
-    return session.start(req);
+    const result = await session.start(req);
+    return { result, ...(session.exitKey === undefined ? {} : { key: session.exitKey }), ...(session.enqueuedAt === undefined ? {} : { enqueuedAt: session.enqueuedAt }) };
   }
 
   get active(): number {
@@ -90,13 +120,16 @@ class QueueSession {
   private settled = false;
   private connectedAgent: string | undefined;
   private resolve!: (r: QueueResult) => void;
+  private req: QueueRequest = { queue: '' };
+  exitKey: string | undefined;
+  enqueuedAt: number | undefined;
   private readonly done = new Promise<QueueResult>((r) => (this.resolve = r));
   private readonly log: Logger | undefined;
 
   constructor(
     private readonly call: Call,
     private readonly deps: QueueCallDeps,
-    private readonly release: () => void,
+    private readonly release: () => unknown,
   ) {
     this.log = call.log ?? deps.logger;
   }
@@ -108,8 +141,10 @@ class QueueSession {
       return 'failed';
     }
     this.queue = queue;
+    this.req = req;
     this.priority = req.priority ?? 0;
     this.call.once('ended', (cause) => void this.onEnded(cause));
+    if ((req.exitKeys?.length ?? 0) > 0) this.call.on('dtmf', this.onDigit);
     try {
       const caller = callerNumber(this.call);
       const outcome = await this.deps.acd.enqueue({
@@ -118,12 +153,14 @@ class QueueSession {
         priority: req.priority ?? 0,
         variables: Object.fromEntries(this.call.variables),
         ...(caller === undefined ? {} : { caller }),
+        ...(req.requirement === undefined ? {} : { requirement: req.requirement }),
       });
       if (outcome.status === 'refused') {
         this.log?.info({ queue: queue.id, reason: outcome.reason }, 'queue refused the caller');
         void this.runTarget({ reason: outcome.reason, target: outcome.target }, false);
         return await this.done;
       }
+      this.enqueuedAt = outcome.entry.enqueuedAt;
       this.log?.info({ queue: queue.id, position: outcome.position }, 'caller queued');
       // kept while the caller is with the ACD, so another instance can hang up if this one dies
       void snapshotDialog(this.call.caller.session)
@@ -145,14 +182,39 @@ class QueueSession {
 
   // ── waiting ────────────────────────────────────────────────────────────
 
-  private music(): string {
-    return this.deps.prompt(this.queue.announcements.music ?? 'hold-music');
+  private music(): string[] {
+    return this.req.music !== undefined && this.req.music.length > 0 ? [...this.req.music] : [this.deps.prompt(this.queue.announcements.music ?? 'hold-music')];
+  }
+
+  /** A caller's key while waiting: an exit key takes them out of the queue, back to whoever queued them. */
+  private readonly onDigit = (leg: Leg, digit: string): void => {
+    if (leg !== this.call.caller || this.settled || this.connectedAgent !== undefined || this.rings.size > 0) return;
+    if (!(this.req.exitKeys ?? []).includes(digit)) return;
+    void this.leaveWithKey(digit);
+  };
+
+  private async leaveWithKey(key: string): Promise<void> {
+    this.stopWaiting();
+    this.settled = true;
+    this.call.off('dtmf', this.onDigit);
+    this.call.playLoop([]);
+    try {
+      await this.deps.acd.leave(this.call.id, 'EXITWITHKEY', { key });
+      await this.deps.acd.store.dropDialog(this.call.id);
+    } catch (err) {
+      this.log?.warn({ err, code: 'ACD_STORE_UNAVAILABLE' }, 'could not record the caller leaving with a key');
+    }
+    this.log?.info({ queue: this.queue.id, key }, 'caller left the queue with a key');
+    this.exitKey = key;
+    this.finish('exit-key');
+    this.release();
   }
 
   private startWaiting(): void {
-    this.call.playLoop([this.music()]);
+    this.call.playLoop(this.music());
     const a = this.queue.announcements;
-    const every = a.positionEverySeconds * 1000;
+    const own = this.req.announcer;
+    const every = own !== undefined ? own.everyMs : a.positionEverySeconds * 1000;
     const periodic = a.periodic === undefined ? 0 : a.periodic.everySeconds * 1000;
     if (every > 0) void this.announce(true);
     if (every > 0 || periodic > 0) {
@@ -178,7 +240,12 @@ class QueueSession {
   private async announce(position: boolean, prompt?: string): Promise<void> {
     if (this.announcing !== undefined || this.settled || this.rings.size > 0) return;
     const files: string[] = [];
-    if (position) {
+    const own = this.req.announcer;
+    if (position && own !== undefined) {
+      const pos = this.deps.acd.position(this.call.id);
+      const ewt = this.deps.acd.estimatedWaitMs(this.call.id);
+      files.push(...own.files(pos, ewt === undefined ? undefined : announceMinutes(ewt)));
+    } else if (position) {
       const pos = this.deps.acd.position(this.call.id);
       const n = pos === undefined ? undefined : numberPrompt(pos);
       if (n !== undefined) files.push('queue-position', n, 'queue-in-line');
@@ -193,11 +260,12 @@ class QueueSession {
     this.announcing = abort;
     this.call.playLoop([]);
     try {
-      await ep.play(files.map((f) => this.deps.prompt(f)), { signal: abort.signal }).catch(() => undefined);
+      // the IVR's announcer gives files; the queue's own announcements give prompt names
+      await ep.play(files.map((f) => (f.includes('/') ? f : this.deps.prompt(f))), { signal: abort.signal }).catch(() => undefined);
     } finally {
       if (this.announcing === abort) this.announcing = undefined;
       // back to music, also when an offer cut the announcement short (the caller waits on while the agent rings)
-      if (!this.settled && !this.call.isEnded() && this.connectedAgent === undefined) this.call.playLoop([this.music()]);
+      if (!this.settled && !this.call.isEnded() && this.connectedAgent === undefined) this.call.playLoop(this.music());
     }
   }
 

@@ -2,7 +2,8 @@
  * Where an incoming call goes, by the number dialed (Request-URI user):
  *  - the answer test number (when enabled): answered without media, for sipp and the benchmark;
  *  - an agent id: rung on every phone that agent registered (agent-to-agent call);
- *  - the hotline: answered by the server with media (see calls/hotline.ts);
+ *  - a number of an IVR flow (ivr.numbers): answered by the server, the flow runs (calls/ivr-call.ts);
+ *  - the hotline without a flow: answered by the server with media (see calls/hotline.ts);
  *  - anything else: 404.
  */
 import type { Logger } from 'pino';
@@ -15,6 +16,8 @@ export interface CallRouterConfig {
   answerNumber?: string;
   agentIds: ReadonlySet<string>;
   publicHost: string;
+  /** Number → IVR flow id. */
+  flows?: Readonly<Record<string, string>>;
 }
 
 export function createCallRouter(
@@ -22,6 +25,7 @@ export function createCallRouter(
   deps: DirectCallDeps,
   logger: Logger | undefined,
   hotline: (call: IncomingCall) => void,
+  ivr?: (call: IncomingCall, flowId: string, dialed: string) => void,
 ): (call: IncomingCall) => void {
   return (call) => {
     const dialed = call.dialed;
@@ -34,6 +38,11 @@ export function createCallRouter(
         logger?.error({ err, callId: call.request.callId }, 'agent call failed');
         call.reject(500);
       });
+      return;
+    }
+    const flow = dialed === undefined ? undefined : config.flows?.[dialed];
+    if (flow !== undefined && dialed !== undefined && ivr !== undefined) {
+      ivr(call, flow, dialed);
       return;
     }
     if (dialed === config.hotline) {

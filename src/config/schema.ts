@@ -171,10 +171,31 @@ const CallsSchema = Type.Object(
   { ...strict, default: {} },
 );
 
+const IvrSchema = Type.Object(
+  {
+    /** One flow per file (YAML or JSON); relative to the working directory. */
+    dir: Type.String({ minLength: 1, default: 'config/flows' }),
+    /** Number (DID) → flow id. A number here is answered by that flow, the hotline number included. */
+    numbers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.+*#-]{1,64}$' }), Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), { default: {} }),
+    /** Reload flows when a file in `dir` changes (POST /v1/ivr/reload always works). */
+    watch: Type.Boolean({ default: true }),
+    /** Rendered TTS and number prompts; defaults to `<dataDir>/prompts/cache`. */
+    cacheDir: Type.Optional(NonEmpty),
+  },
+  { ...strict, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     sip: SipSchema,
-    http: Type.Object({ port: Port(8080) }, { ...strict, default: {} }),
+    http: Type.Object(
+      {
+        port: Port(8080),
+        /** Serve the example call center's account lookup (POST /example/accounts/lookup), the IVR's data dip target. */
+        exampleAccounts: Type.Boolean({ default: false }),
+      },
+      { ...strict, default: {} },
+    ),
     redis: Type.Object(
       {
         url: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
@@ -200,6 +221,7 @@ export const ConfigSchema = Type.Object(
     calls: CallsSchema,
     queues: Type.Array(QueueSchema, { default: [] }),
     acd: AcdSchema,
+    ivr: IvrSchema,
   },
   strict,
 );
@@ -219,6 +241,9 @@ function checkAgents(config: Config): ConfigIssue[] {
   const firstIndex = new Map<string, number>();
   const reserved = new Map<string, string>([[config.numbers.hotline, '/numbers/hotline']]);
   if (config.numbers.answer.enabled) reserved.set(config.numbers.answer.number, '/numbers/answer/number');
+  for (const n of Object.keys(config.ivr.numbers)) if (!reserved.has(n)) reserved.set(n, `/ivr/numbers/${n}`);
+  if (config.numbers.answer.enabled && config.ivr.numbers[config.numbers.answer.number] !== undefined)
+    issues.push({ path: `/ivr/numbers/${config.numbers.answer.number}`, message: 'is the answer test number' });
 
   config.agents.forEach((agent, index) => {
     const path = `/agents/${index}/id`;

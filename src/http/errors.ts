@@ -7,6 +7,8 @@ export const API_ERRORS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  /** A flow file was refused at reload; the running version stays in service. */
+  IVR_FLOW_INVALID: 422,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,

@@ -19,12 +19,14 @@ export interface VoicemailOptions {
   prompt(name: string): string;
   beep: string;
   maxMs?: number;
+  /** Played before the beep instead of the standard `voicemail` prompt (an IVR's own greeting). */
+  greeting?: readonly string[];
 }
 
 export async function recordVoicemail(call: Call, mailbox: string, opts: VoicemailOptions): Promise<string | undefined> {
   const ep = call.caller.endpoint;
   if (ep === undefined || ep.closed || call.isEnded()) return undefined;
-  await ep.play([opts.prompt('voicemail'), opts.beep]).catch(() => undefined);
+  await ep.play([...(opts.greeting !== undefined && opts.greeting.length > 0 ? opts.greeting : [opts.prompt('voicemail')]), opts.beep]).catch(() => undefined);
   if (call.isEnded()) return undefined;
   const id = randomUUID();
   const dir = join(opts.dir, mailbox);
