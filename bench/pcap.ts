@@ -82,30 +82,59 @@ const DTMF_EVENTS = '0123456789*#ABCD';
  * (default 3) carry the E bit and the final duration.
  */
 export function writeDtmfPcap(file: string, digit: string, opts: { pt?: number; packets?: number; endPackets?: number } = {}): void {
-  const event = DTMF_EVENTS.indexOf(digit.toUpperCase());
-  if (digit.length !== 1 || event < 0) throw new Error(`not a DTMF digit: ${digit}`);
+  writeDtmfSequencePcap(file, [{ digit, atMs: 0 }], opts);
+}
+
+/**
+ * Several RFC 4733 digits in one pcap, each starting `atMs` after the first
+ * packet (a caller typing "2", then "123456#" a few seconds later). Each digit
+ * is an event of its own: new timestamp, marker on its first packet.
+ */
+export function writeDtmfSequencePcap(file: string, digits: readonly { digit: string; atMs: number }[], opts: { pt?: number; packets?: number; endPackets?: number } = {}): void {
   const pt = opts.pt ?? 101;
   const packets = opts.packets ?? 8;
   const endPackets = opts.endPackets ?? 3;
   const frames: Buffer[] = [pcapGlobalHeader()];
   const ssrc = 0x5eed4733;
-  const timestamp = 160 * 50;
   const total = packets + endPackets;
-  for (let i = 0; i < total; i++) {
-    const end = i >= packets;
-    const duration = 160 * Math.min(i + 1, packets + 1);
-    const rtp = Buffer.alloc(16);
-    rtp[0] = 0x80;
-    rtp[1] = (i === 0 ? 0x80 : 0) | (pt & 0x7f);
-    rtp.writeUInt16BE((1000 + i) & 0xffff, 2);
-    rtp.writeUInt32BE(timestamp, 4);
-    rtp.writeUInt32BE(ssrc, 8);
-    rtp[12] = event;
-    rtp[13] = (end ? 0x80 : 0) | 10;
-    rtp.writeUInt16BE(duration, 14);
-    frames.push(...pcapRecord(rtp, i * 20));
+  let seq = 1000;
+  let lastMs = -Infinity;
+  for (const { digit, atMs } of digits) {
+    const event = DTMF_EVENTS.indexOf(digit.toUpperCase());
+    if (digit.length !== 1 || event < 0) throw new Error(`not a DTMF digit: ${digit}`);
+    if (atMs < lastMs + total * 20) throw new Error(`digit ${digit} at ${atMs} ms overlaps the one before`);
+    lastMs = atMs;
+    const timestamp = 160 * 50 + atMs * 8;
+    for (let i = 0; i < total; i++) {
+      const end = i >= packets;
+      const duration = 160 * Math.min(i + 1, packets + 1);
+      const rtp = Buffer.alloc(16);
+      rtp[0] = 0x80;
+      rtp[1] = (i === 0 ? 0x80 : 0) | (pt & 0x7f);
+      rtp.writeUInt16BE(seq++ & 0xffff, 2);
+      rtp.writeUInt32BE(timestamp >>> 0, 4);
+      rtp.writeUInt32BE(ssrc, 8);
+      rtp[12] = event;
+      rtp[13] = (end ? 0x80 : 0) | 10;
+      rtp.writeUInt16BE(duration, 14);
+      frames.push(...pcapRecord(rtp, atMs + i * 20));
+    }
   }
   writeFileSync(file, Buffer.concat(frames));
+}
+
+/** "2|123456#" style: digits of a group 300 ms apart, groups `groupGapMs` apart. */
+export function dtmfSchedule(groups: readonly string[], opts: { digitGapMs?: number; groupGapMs?: number; startMs?: number } = {}): { digit: string; atMs: number }[] {
+  const out: { digit: string; atMs: number }[] = [];
+  let t = opts.startMs ?? 0;
+  for (const g of groups) {
+    for (const d of g) {
+      out.push({ digit: d, atMs: t });
+      t += opts.digitGapMs ?? 300;
+    }
+    t += (opts.groupGapMs ?? 2000) - (opts.digitGapMs ?? 300);
+  }
+  return out;
 }
 
 /** Synthetic speech (espeak-ng) as a 20 ms A-law pcap: what a desk phone sends while someone talks. */

@@ -41,8 +41,16 @@ export class Template {
     return this.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.variable]));
   }
 
-  render(vars: Pick<IvrVariables, 'get'>, escape: (value: string) => string = (v) => v): string {
-    return this.parts.map((p) => (typeof p === 'string' ? p : escape(vars.get(p.variable) ?? ''))).join('');
+  /** `escape` gets each value and where its placeholder stands in the source (0: at the very start). */
+  render(vars: Pick<IvrVariables, 'get'>, escape: (value: string, at: number) => string = (v) => v): string {
+    let at = 0;
+    return this.parts
+      .map((p) => {
+        const text = typeof p === 'string' ? p : escape(vars.get(p.variable) ?? '', at);
+        at += typeof p === 'string' ? p.length : 1;
+        return text;
+      })
+      .join('');
   }
 }
 

@@ -73,7 +73,8 @@ export class HttpNode implements IvrNode {
     const variables = def.send === undefined ? all : Object.fromEntries(def.send.flatMap((n) => (all[n] === undefined ? [] : [[n, all[n]]])));
     const body = { callId: ctx.vars.get('call_id'), caller: ctx.vars.get('caller'), dialed: ctx.vars.get('dialed'), flow: ctx.vars.get('ivr_flow'), variables };
     const result = await ctx.services.dip({
-      url: this.url.render(ctx.vars, encodeURIComponent),
+      // a leading variable is the base URL (${server_http}); any other value is escaped into it
+      url: this.url.render(ctx.vars, (v, at) => (at === 0 ? v : encodeURIComponent(v))),
       method: def.method,
       body,
       ...(def.headers === undefined ? {} : { headers: def.headers }),
