@@ -9,7 +9,7 @@ import { FlowHeaderSchema, type CompiledFlow, type FlowDocument } from './flow.j
 import { checkGraph } from './graph.js';
 import { NODE_TYPES } from './nodes/index.js';
 import type { CompileScope, IvrNode } from './nodes/node.js';
-import { compilePrompt, type PromptJob } from './prompt.js';
+import { compilePrompt, PROMPT_FIELD, type PromptJob } from './prompt.js';
 import { Template } from './template.js';
 import { checkSchedule } from './schedule.js';
 
@@ -80,7 +80,9 @@ export function compileFlow(doc: unknown, opts: CompileOptions): CompileResult {
     }
     const def = Value.Default(type.schema, structuredClone(raw));
     const errors = [...Value.Errors(type.schema, def)];
-    if (errors.length > 0) {
+    // a prompt field's union error says only "Expected union value": when it is the node's only
+    // problem, the node is built and compilePrompt reports each item with its own path and message
+    if (errors.some((e) => (e.schema as Record<string, unknown>)[PROMPT_FIELD] !== true)) {
       for (const e of errors) issues.push({ path: `${path}${e.path}`, message: e.message });
       continue;
     }

@@ -33,8 +33,13 @@ export const SayItemSchema = Type.Object(
   strict,
 );
 export const PromptItemSchema = Type.Union([Text, FileItemSchema, TtsItemSchema, SayItemSchema]);
-/** For the published JSON schema; validation goes item by item for clearer errors. */
-export const PromptSchema = Type.Union([PromptItemSchema, Type.Array(PromptItemSchema, { minItems: 1, maxItems: 50 })]);
+/**
+ * For the published JSON schema; validation goes item by item for clearer errors
+ * (the compiler skips a node schema's error on a field marked PROMPT_FIELD and lets compilePrompt report it).
+ */
+export const PROMPT_FIELD = 'x-hotline-prompt';
+export const PromptSchema = Type.Union([PromptItemSchema, Type.Array(PromptItemSchema, { minItems: 1, maxItems: 50 })], { [PROMPT_FIELD]: true });
+const MAX_ITEMS = 50;
 
 /** One audio variant: filled in by the loader (rendered or checked) before the flow is served. */
 export interface AudioVariant {
@@ -119,6 +124,7 @@ export interface PromptScope {
 export function compilePrompt(raw: unknown, path: string, scope: PromptScope): CompiledPrompt {
   const items = Array.isArray(raw) ? raw : [raw];
   if (items.length === 0) scope.issue(path, 'a prompt list needs at least one item');
+  if (items.length > MAX_ITEMS) scope.issue(path, `a prompt list has at most ${MAX_ITEMS} items`);
   const parts: Part[] = [];
   items.forEach((item, i) => {
     const p = Array.isArray(raw) ? `${path}/${i}` : path;
@@ -129,7 +135,15 @@ export function compilePrompt(raw: unknown, path: string, scope: PromptScope): C
 }
 
 function compileItem(item: unknown, path: string, scope: PromptScope): Part | undefined {
-  if (typeof item === 'string') return audio({ file: item }, 'file', path, scope);
+  if (typeof item === 'string') {
+    const bad = Value.Errors(Text, item).First();
+    if (bad !== undefined) {
+      scope.issue(path, bad.message);
+      return undefined;
+    }
+    // a bare file name: the problem is at the item itself (there is no "file" key in the document)
+    return audio({ file: item }, 'file', path, scope, true);
+  }
   if (typeof item !== 'object' || item === null) {
     scope.issue(path, 'a prompt item is a file name, or an object with "file", "tts" or "say"');
     return undefined;
@@ -160,12 +174,12 @@ function compileItem(item: unknown, path: string, scope: PromptScope): Part | un
 
 type Localized = Static<typeof Localized>;
 
-function audio(item: { file: Localized } | { tts: Localized; voice?: string }, kind: 'file' | 'tts', path: string, scope: PromptScope): Part {
+function audio(item: { file: Localized } | { tts: Localized; voice?: string }, kind: 'file' | 'tts', path: string, scope: PromptScope, bare = false): Part {
   const value = 'file' in item ? item.file : item.tts;
   const byLanguage: [string, string][] = typeof value === 'string' ? [[scope.defaultLanguage, value]] : Object.entries(value);
   const variants = new Map<string, AudioVariant>();
   for (const [language, text] of byLanguage) {
-    const p = typeof value === 'string' ? `${path}/${kind}` : `${path}/${kind}/${language}`;
+    const p = bare ? path : typeof value === 'string' ? `${path}/${kind}` : `${path}/${kind}/${language}`;
     if (!scope.languages.includes(language)) {
       scope.issue(p, `language "${language}" is not one of the flow's languages (${scope.languages.join(', ')})`);
       continue;

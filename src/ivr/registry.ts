@@ -33,7 +33,8 @@ export class FlowRegistry extends TypedEmitter<RegistryEvents> {
   private readonly flows = new Map<string, CompiledFlow>();
   private readonly errors = new Map<string, NonNullable<FlowStatus['error']>>();
   private running: Promise<ReloadReport> | undefined;
-  private again = false;
+  /** The one reload that runs after the current one, shared by every request made meanwhile. */
+  private queued: Promise<ReloadReport> | undefined;
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
 
@@ -61,20 +62,24 @@ export class FlowRegistry extends TypedEmitter<RegistryEvents> {
     });
   }
 
-  /** Reads every flow file again; one reload at a time (a request during one runs once more after it). */
+  /**
+   * Reads every flow file again; one reload at a time. A request during one runs once more after it,
+   * and resolves with that run's report (the running one may have read the files before the change).
+   */
   reload(): Promise<ReloadReport> {
-    if (this.running !== undefined) {
-      this.again = true;
+    if (this.running === undefined) {
+      this.running = this.reloadOnce().finally(() => {
+        this.running = undefined;
+      });
       return this.running;
     }
-    this.running = this.reloadOnce().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.reload();
-      }
-    });
-    return this.running;
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.reload();
+      });
+    return this.queued;
   }
 
   private async reloadOnce(): Promise<ReloadReport> {
@@ -132,6 +137,8 @@ export class FlowRegistry extends TypedEmitter<RegistryEvents> {
       report.removed.push(id);
       log?.info({ flow: id }, 'flow removed');
     }
+    // the error of a flow that never loaded and whose file is gone (or now names another id)
+    for (const id of [...this.errors.keys()]) if (!seen.has(id) && !this.flows.has(id)) this.errors.delete(id);
     this.emit('reloaded', report);
     return report;
   }

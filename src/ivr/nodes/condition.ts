@@ -5,7 +5,7 @@
  * in (one of a list), exists, empty.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { Template } from '../template.js';
+import { isVariableName, type Template } from '../template.js';
 import type { IvrContext, NodeOutcome } from '../types.js';
 import { common, NodeId, strict, type CompileScope, type Edge, type IvrNode, type NodeType } from './node.js';
 
@@ -41,13 +41,15 @@ export class ConditionNode implements IvrNode {
   ) {
     def.when.forEach((rule, i) => {
       const p = `${path}/when/${i}`;
+      if (!isVariableName(rule.variable)) scope.issue(`${p}/variable`, `bad variable name "${rule.variable}"`);
       if (NEEDS_VALUE.has(rule.op) && rule.value === undefined) scope.issue(`${p}/value`, `op "${rule.op}" needs a value`);
       if (rule.op !== 'in' && Array.isArray(rule.value)) scope.issue(`${p}/value`, `only op "in" takes a list`);
       const raw = rule.value === undefined ? [] : Array.isArray(rule.value) ? rule.value : [rule.value];
       const compiled: CompiledRule = { rule, values: raw.map((v, j) => scope.template(String(v), `${p}/value${Array.isArray(rule.value) ? `/${j}` : ''}`)) };
-      if (rule.op === 'matches' && typeof rule.value === 'string') {
+      // YAML reads `value: 123` as a number: the regular expression is its text
+      if (rule.op === 'matches' && rule.value !== undefined && !Array.isArray(rule.value)) {
         try {
-          compiled.regex = new RegExp(rule.value);
+          compiled.regex = new RegExp(String(rule.value));
         } catch (err) {
           scope.issue(`${p}/value`, `not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`);
         }
