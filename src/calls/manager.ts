@@ -85,13 +85,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     }
     const callerNumber = incoming.from?.uri.user ?? 'anonymous';
     const leg = new Leg('caller', incoming, endpoint, callerNumber, this.opts.logger);
-    const call = new Call(leg, {
-      media: this.opts.media,
-      holdMusic: [this.opts.prompt('hold-music')],
-      ringback: [this.opts.prompt('ringback')],
-      logger: this.opts.logger,
-    });
-    this.track(call);
+    const call = this.newCall(leg);
     try {
       await incoming.answer(endpoint.localSdp);
     } catch {
@@ -116,6 +110,18 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       call.log?.error({ err }, 'call flow failed');
       void call.end('failed');
     });
+    return call;
+  }
+
+  /** A call around its caller's leg (inbound, or a customer we called), tracked until it ends. */
+  private newCall(caller: Leg): Call {
+    const call = new Call(caller, {
+      media: this.opts.media,
+      holdMusic: [this.opts.prompt('hold-music')],
+      ringback: [this.opts.prompt('ringback')],
+      logger: this.opts.logger,
+    });
+    this.track(call);
     return call;
   }
 
@@ -155,13 +161,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (!this.accepting) throw new DialError('unavailable', 'shutting down');
     if (this.opts.trunkMatch?.test(number) !== true) throw new DialError('unavailable', 'no route for the number');
     const leg = await dialTrunk(this.opts.dial, number, { role: 'caller', from: undefined, ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs, callId: `out-${randomUUID()}`, signal: opts.signal });
-    const call = new Call(leg, {
-      media: this.opts.media,
-      holdMusic: [this.opts.prompt('hold-music')],
-      ringback: [this.opts.prompt('ringback')],
-      logger: this.opts.logger,
-    });
-    this.track(call);
+    const call = this.newCall(leg);
     if (leg.state === 'ended' || !this.accepting) {
       await call.end(leg.state === 'ended' ? 'caller-hangup' : 'shutdown');
       return call;
