@@ -55,10 +55,9 @@ export class CallbackDialer {
     try {
       for (const q of this.opts.queues) {
         if (this.dialing.has(q.id) || !this.agentAboutToBeFree(q.id)) continue;
-        const head = (await this.opts.book.pending(q.id))[0];
+        const head = await this.opts.book.head(q.id);
         if (head === undefined || head.notBefore > this.now() || this.someoneAhead(q.id, head.keptSince)) continue;
-        const claimed = await this.opts.book.claimNext(q.id);
-        if (claimed !== undefined) void this.place(q, claimed);
+        if (await this.opts.book.claim(head)) void this.place(q, head);
       }
     } catch (err) {
       this.opts.logger?.warn({ err, code: 'CALLBACK_STORE_UNAVAILABLE' }, 'callbacks not checked this tick');

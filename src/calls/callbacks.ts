@@ -77,15 +77,15 @@ export class CallbackBook {
     return out;
   }
 
-  /** The first callback of the queue that is due now, claimed for this instance; undefined if none or another won. */
-  async claimNext(queue: string): Promise<CallbackEntry | undefined> {
-    const now = this.now();
-    for (const e of (await this.pending(queue)).slice(0, 10)) {
-      if (e.notBefore > now) continue;
-      const won = await this.opts.redis.zrem(this.queueKey(queue), e.id);
-      return won === 1 ? e : undefined;
-    }
-    return undefined;
+  /** The queue's first callback (due or not), read without the rest of the line. */
+  async head(queue: string): Promise<CallbackEntry | undefined> {
+    const [id] = await this.opts.redis.zrange(this.queueKey(queue), '0', '0');
+    return id === undefined ? undefined : fromHash(id, await this.opts.redis.hgetall(this.entryKey(id)));
+  }
+
+  /** Takes a callback out of the line for this instance; false when another instance took it first. */
+  async claim(e: CallbackEntry): Promise<boolean> {
+    return (await this.opts.redis.zrem(this.queueKey(e.queue), e.id)) === 1;
   }
 
   /** Back in line (same place) after a failed attempt, not before `notBefore`. */

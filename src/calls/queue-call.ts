@@ -22,12 +22,7 @@ import { announceMinutes } from '../acd/core/ewt.js';
 import { numberPrompt } from '../acd/prompts.js';
 import { snapshotDialog } from './orphan-bye.js';
 import type { Requirement } from '../config/acd-schema.js';
-
-/** Announcements a queue's caller hears instead of the queue's own (the IVR's, in the caller's language). */
-export interface QueueAnnouncer {
-  everyMs: number;
-  files(position: number | undefined, waitMinutes: number | undefined): string[];
-}
+import type { QueueAnnouncer } from '../ivr/types.js';
 
 export interface QueueCallDeps {
   acd: AcdService;
