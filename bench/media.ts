@@ -116,8 +116,23 @@ function writePcap(file: string, seconds: number): number {
   return writeRtpPcap(file, payload, { pt: 8, ptimeMs: PTIME_MS });
 }
 
+let benchToken: string | undefined;
+
+/** GET /v1/media/stats needs the admin scope: the key config/bench-media.yaml gives the benchmark. */
+async function adminToken(server: Server): Promise<string> {
+  if (benchToken !== undefined) return benchToken;
+  const res = await fetch(`http://${HOST}:${server.httpPort}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiKey: 'bench-media-admin-key-0123456789' }),
+  });
+  if (res.status !== 200) throw new Error(`POST /v1/auth/token: ${res.status}`);
+  benchToken = ((await res.json()) as { token: string }).token;
+  return benchToken;
+}
+
 async function mediaStats(server: Server, gc = false): Promise<MediaStats> {
-  const res = await fetch(`http://${HOST}:${server.httpPort}/v1/media/stats${gc ? '?gc=1' : ''}`);
+  const res = await fetch(`http://${HOST}:${server.httpPort}/v1/media/stats${gc ? '?gc=1' : ''}`, { headers: { authorization: `Bearer ${await adminToken(server)}` } });
   if (res.status !== 200) throw new Error(`GET /v1/media/stats: ${res.status}`);
   return (await res.json()) as MediaStats;
 }

@@ -8,7 +8,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { createRedis, redisReady, RedisKeys, type Redis } from './store/redis.js';
-import { buildHttpServer } from './http/server.js';
+import { buildHttpServer, mediaStatsRoute } from './http/server.js';
+import { installCtiBase, installCtiRoutes } from './cti/plugin.js';
+import { CtiKeys, EventStream } from './cti/events/stream.js';
+import { EventFanout } from './cti/events/fanout.js';
+import { EventPublisher } from './cti/events/publisher.js';
+import { QueueDayStats } from './cti/queue-stats.js';
+import { QueueStatsTicker } from './cti/queue-ticker.js';
 import { NonceManager } from './sip/auth/nonce.js';
 import { ReplayGuard } from './sip/auth/replay.js';
 import { DigestAuthenticator } from './sip/auth/authenticator.js';
@@ -65,6 +71,8 @@ export interface RunningServer {
   callbacks: CallbackBook;
   recordings: RecordingStore;
   recorder: CallRecorder;
+  /** CTI: the event stream in Redis, this instance's fan-out to WebSockets, and what publishes into it. */
+  events: { stream: EventStream; fanout: EventFanout; publisher: EventPublisher };
   /** The database, once open (undefined while it is unreachable). */
   db(): Db | undefined;
   /** Graceful stop: no new calls, calls hung up, transactions drained, sockets closed. */
@@ -91,6 +99,19 @@ export interface StartOptions {
   onIvrTrace?: (call: Call, event: TraceEvent) => void;
   /** Delay before a callback nobody answered is tried again; tests shorten it. */
   callbackRetryMs?: number;
+}
+
+/** The CTI token secret: the config's, else one random secret every instance shares through Redis. */
+async function ctiSecret(config: Config, redis: Redis, keys: CtiKeys, logger: Logger): Promise<string> {
+  if (config.cti.jwtSecret !== undefined) return config.cti.jwtSecret;
+  const fresh = randomBytes(32).toString('hex');
+  try {
+    await redis.set(keys.secret(), fresh, 'NX');
+    return (await redis.get(keys.secret())) ?? fresh;
+  } catch (err) {
+    logger.warn({ err, code: 'CTI_SECRET_LOCAL' }, 'Redis unavailable at start: CTI tokens are signed with an instance-local secret');
+    return fresh;
+  }
 }
 
 /**
@@ -385,15 +406,29 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
 
   const http = buildHttpServer({
     logger,
+    bodyLimit: config.cti.maxMessageBytes,
     health: () =>
       Promise.resolve({ sip: sip.isRunning, redis: redisReady(redis), media: media.healthy(), ...(rtpengine === undefined ? {} : { rtpengine: rtpengine.healthy }) }),
-    mediaStats: () => ({ endpoints: media.endpointCount, totals: media.totals() }),
-    // no caller numbers here: the route has no authentication until the CTI API's
-    queueStats: () => config.queues.map((q) => ({ ...acd.queueStats(q.id), calls: acd.waitingCalls(q.id).map(({ caller: _caller, ...call }) => call) })),
   });
 
+  // CTI: every /v1 route behind the token guard; events from this instance into the Redis Stream, and back out to clients
+  const ctiKeys = new CtiKeys(keys);
+  const issuer = await installCtiBase(http, config, await ctiSecret(config, redis, ctiKeys, logger));
+  const stream = new EventStream(redis, ctiKeys, { maxLen: config.cti.events.streamMaxLen, logger });
+  const teams = new Map(config.agents.map((a) => [a.id, a.teams]));
+  const teamsOf = (id: string): readonly string[] | undefined => teams.get(id);
+  const fanout = new EventFanout(stream, teamsOf, logger);
+  const publisher = new EventPublisher({ stream, tenant: config.cti.tenant, isAgent: (id) => agents.has(id), logger });
+  publisher.attach(calls, acd);
+  const slSeconds = new Map(config.queues.map((q) => [q.id, q.serviceLevelSeconds]));
+  const today = new QueueDayStats(acd.store, (q) => slSeconds.get(q) ?? 20);
+  const ticker = new QueueStatsTicker({ acd, today, publisher, queues: config.queues, tenant: config.cti.tenant, periodMs: config.cti.events.queueStatsSeconds * 1000, logger });
+  await installCtiRoutes(http, { config, logger, acd, calls, recorder, registrar, issuer, teamsOf, stream, fanout, today });
+  await http.register(mediaStatsRoute(() => ({ endpoints: media.endpointCount, totals: media.totals() })));
   if (flows !== undefined) await http.register(ivrRoutes(flows, flowNumbers));
   if (config.http.exampleAccounts) await http.register(exampleAccounts);
+  await fanout.start().catch((err: unknown) => logger.error({ err, code: 'CTI_STREAM_UNAVAILABLE' }, 'event stream unavailable at start: live events resume when Redis is back'));
+  ticker.start();
   await sip.start();
   callbackDialer.start();
   await http.listen({ port: config.http.port, host: config.sip.host });
@@ -412,6 +447,9 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       flows?.stop();
       callbackDialer.stop();
       await calls.shutdown();
+      ticker.stop();
+      await publisher.drain();
+      publisher.stop();
       await acd.stop();
       await sip.stop(opts.drainMs ?? 5000);
       await recorder.flush();
@@ -423,6 +461,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       dbClosed = true;
       clearTimeout(dbRetry);
       await db?.close().catch(() => undefined);
+      await fanout.stop();
       await http.close();
       redis.disconnect();
       logger.info('stopped');
@@ -430,5 +469,5 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     return stopping;
   };
 
-  return { config, sip, http, redis, registrar, media, calls, acd, queueCalls, flows, callbacks, recordings, recorder, db: () => db, stop };
+  return { config, sip, http, redis, registrar, media, calls, acd, queueCalls, flows, callbacks, recordings, recorder, events: { stream, fanout, publisher }, db: () => db, stop };
 }

@@ -48,6 +48,8 @@ export type CallEvents = {
   conferenced: [legs: readonly Leg[]];
   recording: [event: RecordingEvent, recordingId: string];
   supervised: [leg: Leg, mode: SuperviseMode];
+  /** The caller entered a queue (first time, or after an overflow). */
+  queued: [queue: string, position: number, priority: number];
   ended: [cause: CallEndCause];
 };
 
@@ -67,6 +69,8 @@ export class Call extends TypedEmitter<CallEvents> {
   endCause: CallEndCause | undefined;
   /** Variables that travel with the call (IVR input, CRM data); CTI events carry them. */
   readonly variables = new Map<string, string>();
+  /** The queue the caller is (or last was) in. */
+  queue: string | undefined;
   readonly legs: Leg[] = [];
   private _state: CallState = 'ivr';
   /** The agent leg the caller is talking to (or was, while held/consulting). */
@@ -325,6 +329,12 @@ export class Call extends TypedEmitter<CallEvents> {
     this.agentLeg = next;
     this.consultLeg = undefined;
     this.connect(next, 'conference-leave');
+  }
+
+  /** The queueing layer reports the caller entered a queue (CTI call.queued). */
+  noteQueued(queue: string, position: number, priority: number): void {
+    this.queue = queue;
+    this.emit('queued', queue, position, priority);
   }
 
   /** The recorder reports what happened to this call's recording (CTI recording events). */

@@ -157,6 +157,7 @@ class QueueSession {
       }
       this.enqueuedAt = outcome.entry.enqueuedAt;
       this.log?.info({ queue: queue.id, position: outcome.position }, 'caller queued');
+      this.call.noteQueued(queue.id, outcome.position, outcome.entry.priority);
       // kept while the caller is with the ACD, so another instance can hang up if this one dies
       void snapshotDialog(this.call.caller.session)
         .then((d) => (d === undefined || this.call.isEnded() ? undefined : this.deps.acd.store.saveDialog(this.call.id, d)))
@@ -433,6 +434,7 @@ class QueueSession {
         if (outcome.status === 'busy') return;
         if (outcome.status === 'refused') return await this.runTarget({ reason: outcome.reason, target: outcome.target }, queued, depth + 1);
         this.log?.info({ from: this.queue.id, to: next.id, reason }, 'caller overflowed to another queue');
+        this.call.noteQueued(next.id, outcome.position, outcome.entry.priority);
         this.stopWaiting();
         this.queue = next;
         this.startWaiting();

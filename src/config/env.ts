@@ -39,6 +39,7 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; pars
   { name: 'LOG_LEVEL', path: ['log', 'level'], parse: logLevel },
   { name: 'RTP_PORT_MIN', path: ['media', 'rtpPortMin'], parse: port },
   { name: 'RTP_PORT_MAX', path: ['media', 'rtpPortMax'], parse: port },
+  { name: 'CTI_JWT_SECRET', path: ['cti', 'jwtSecret'], parse: text },
 ];
 
 /** Writes valid env values into `raw`; returns one issue (path = env var name) per invalid value. */

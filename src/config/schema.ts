@@ -91,6 +91,8 @@ const AgentSchema = Type.Object(
     password: NonEmpty,
     /** Digest challenges for this agent's phones, overriding sip.auth.algorithms (e.g. [MD5] for an old phone). */
     authAlgorithms: Type.Optional(DigestAlgorithms),
+    /** Teams this agent supervises: their token gets the `supervisor` scope for those teams' agents and calls. */
+    supervises: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), { default: [], uniqueItems: true }),
     ...AgentAcdFields,
   },
   strict,
@@ -185,6 +187,63 @@ const IvrSchema = Type.Object(
   { ...strict, default: {} },
 );
 
+export const CTI_SCOPES = ['agent:self', 'supervisor', 'calls:control', 'events:read', 'admin'] as const;
+export type CtiScope = (typeof CTI_SCOPES)[number];
+
+const ApiKeySchema = Type.Object(
+  {
+    /** Names the integrator in tokens and logs. */
+    id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    /** The secret the integrator trades for a token (POST /v1/auth/token {apiKey}); at least 24 characters. */
+    key: Type.String({ minLength: 24, maxLength: 256 }),
+    scopes: Type.Array(Type.Union(CTI_SCOPES.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true }),
+    /** Tenant the key belongs to; defaults to cti.tenant. A key of another tenant gets tokens this server refuses. */
+    tenant: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+  },
+  strict,
+);
+
+const CtiSchema = Type.Object(
+  {
+    /** The tenant this server serves: every token names one, every event carries it. */
+    tenant: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'default' }),
+    /** HS256 secret for tokens (env CTI_JWT_SECRET); unset: one random secret shared by every instance through Redis. */
+    jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
+    /** Token lifetime. */
+    tokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 7 * 86400, default: 8 * 3600 }),
+    apiKeys: Type.Array(ApiKeySchema, { default: [] }),
+    /** Browser origins allowed besides the server's own pages (e.g. https://crm.example.com). */
+    allowedOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' }), { default: [], uniqueItems: true }),
+    /** Requests per second per token (or per client address before login); a burst of twice that is allowed. */
+    rateLimitPerSecond: Type.Integer({ minimum: 1, maximum: 100_000, default: 50 }),
+    /** Largest request body and WebSocket message, bytes. */
+    maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 64 * 1024 }),
+    events: Type.Object(
+      {
+        /** Events kept in the Redis Stream for reconnecting clients (approximate trim). */
+        streamMaxLen: Type.Integer({ minimum: 1000, default: 1_000_000 }),
+        /** A WebSocket client further behind than this many bytes is disconnected (close 4008). */
+        slowClientBytes: Type.Integer({ minimum: 16 * 1024, default: 4 * 1024 * 1024 }),
+        /** Period of the queue.stats events. */
+        queueStatsSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 5 }),
+      },
+      { ...strict, default: {} },
+    ),
+    webhooks: Type.Object(
+      {
+        /** Delivery attempts per event before it is given up (exponential backoff between them). */
+        attempts: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
+        /** First retry delay; doubles each attempt. */
+        backoffMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 2000 }),
+        /** Per-delivery HTTP timeout. */
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
+      },
+      { ...strict, default: {} },
+    ),
+  },
+  { ...strict, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     sip: SipSchema,
@@ -222,6 +281,7 @@ export const ConfigSchema = Type.Object(
     queues: Type.Array(QueueSchema, { default: [] }),
     acd: AcdSchema,
     ivr: IvrSchema,
+    cti: CtiSchema,
   },
   strict,
 );

@@ -10,6 +10,35 @@ export const API_ERRORS = {
   /** A flow file was refused at reload; the running version stays in service. */
   IVR_FLOW_INVALID: 422,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+  // CTI (src/cti): what an integrator branches on
+  /** No token, a malformed one, or one with a bad signature. */
+  CTI_UNAUTHENTICATED: 401,
+  /** The token was good once and has expired: get a new one. */
+  CTI_TOKEN_EXPIRED: 401,
+  /** Agent id/password or API key not accepted. */
+  CTI_BAD_CREDENTIALS: 401,
+  /** The token lacks the scope, or the agent/team is not the caller's. */
+  CTI_FORBIDDEN: 403,
+  /** The token belongs to another tenant. */
+  CTI_TENANT_FORBIDDEN: 403,
+  /** A browser page from an origin not in cti.allowedOrigins. */
+  CTI_ORIGIN_FORBIDDEN: 403,
+  CTI_AGENT_NOT_FOUND: 404,
+  CTI_CALL_NOT_FOUND: 404,
+  CTI_QUEUE_NOT_FOUND: 404,
+  CTI_WEBHOOK_NOT_FOUND: 404,
+  /** The call or agent is not in a state that allows this (hold a call that is ringing, ready while on a call…). */
+  CTI_INVALID_STATE: 409,
+  /** A transfer, consult, click-to-dial or supervision target that cannot be dialled or did not answer. */
+  CTI_TARGET_UNREACHABLE: 422,
+  /** No recording in progress for the call. */
+  CTI_NO_RECORDING: 409,
+  CTI_RATE_LIMITED: 429,
+  /** Known and refused for a stated reason (the message says which). */
+  CTI_NOT_SUPPORTED: 501,
+  /** Redis (live state) is unreachable: nothing was changed, try again. */
+  CTI_UNAVAILABLE: 503,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   UNAVAILABLE: 503,
@@ -37,9 +66,9 @@ export class ApiError extends Error {
   }
 }
 
-const CODE_BY_STATUS = new Map<number, ApiErrorCode>(
-  Object.entries(API_ERRORS).map(([code, status]) => [status, code as ApiErrorCode]),
-);
+/** The generic code of each status (the first listed), for errors fastify or a plugin throws itself. */
+const CODE_BY_STATUS = new Map<number, ApiErrorCode>();
+for (const [code, status] of Object.entries(API_ERRORS)) if (!CODE_BY_STATUS.has(status)) CODE_BY_STATUS.set(status, code as ApiErrorCode);
 
 /** Maps anything a route or fastify itself throws onto the catalogue. Unknown 5xx errors hide their message. */
 export function toApiError(err: FastifyError | Error): ApiError {

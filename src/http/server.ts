@@ -2,6 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import type { MediaTotals } from '../media/port.js';
 import { registerErrorHandlers } from './errors.js';
+import { requireScope } from '../cti/auth/hooks.js';
+import type {} from '@fastify/swagger';
 
 /** Named readiness checks, e.g. `{ redis: true, sip: false }`. */
 export type HealthChecks = Record<string, boolean>;
@@ -9,10 +11,8 @@ export type HealthChecks = Record<string, boolean>;
 export interface HttpServerDeps {
   logger: Logger;
   health: () => Promise<HealthChecks>;
-  /** Media engine figures for `GET /v1/media/stats` (benchmarks, metrics); the route exists only when given. */
-  mediaStats?: () => { endpoints: number; totals: MediaTotals };
-  /** Live queue figures for `GET /v1/queues/stats` (until the CTI API's queue plugin). */
-  queueStats?: () => unknown[];
+  /** Largest request body, bytes. */
+  bodyLimit?: number;
 }
 
 export interface MediaStatsBody {
@@ -32,10 +32,10 @@ export interface HealthBody {
 }
 
 /** The HTTP server: `GET /health` plus coded errors. Later features register their routes as plugins. */
-export function buildHttpServer({ logger, health, mediaStats, queueStats }: HttpServerDeps): FastifyInstance {
+export function buildHttpServer({ logger, health, bodyLimit }: HttpServerDeps): FastifyInstance {
   // Widen to fastify's logger interface so the instance is a plain FastifyInstance that plugins can type against.
   const loggerInstance: FastifyBaseLogger = logger;
-  const app = Fastify({ loggerInstance });
+  const app = Fastify({ loggerInstance, ...(bodyLimit === undefined ? {} : { bodyLimit }) });
   registerErrorHandlers(app);
 
   app.get('/health', async (request, reply) => {
@@ -44,23 +44,21 @@ export function buildHttpServer({ logger, health, mediaStats, queueStats }: Http
     const body: HealthBody = { status: ok ? 'ok' : 'unavailable', checks };
     return reply.code(ok ? 200 : 503).send(body);
   });
+  return app;
+}
 
-  if (mediaStats !== undefined) {
-    // Unauthenticated for now, like /health: CTI authentication (a later issue) will guard /v1/* routes.
-    app.get<{ Querystring: { gc?: string } }>('/v1/media/stats', (request) => {
+/** `GET /v1/media/stats` (benchmarks, metrics): admin scope. */
+export function mediaStatsRoute(mediaStats: () => { endpoints: number; totals: MediaTotals }) {
+  return (app: FastifyInstance): void => {
+    app.get<{ Querystring: { gc?: string } }>('/v1/media/stats', { schema: { hide: true } }, (request) => {
+      requireScope(request, 'admin');
       // ?gc=1 collects garbage first when node runs with --expose-gc (the benchmark does), so heapUsed is what calls retain
       const gc = (globalThis as { gc?: () => void }).gc;
       if (request.query.gc === '1' && typeof gc === 'function') gc();
       const body: MediaStatsBody = { ...mediaStats(), heapUsed: process.memoryUsage().heapUsed, cpu: process.cpuUsage() };
       return body;
     });
-  }
-
-  if (queueStats !== undefined) {
-    app.get('/v1/queues/stats', () => ({ queues: queueStats() }));
-  }
-
-  return app;
+  };
 }
 
 /** A check function that throws counts as unhealthy rather than as a 500. */

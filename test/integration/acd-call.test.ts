@@ -224,10 +224,13 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     const calling = caller('1', 10_000);
     const { call, played, ended } = await next;
     await waitFor('caller queued', () => t.server.acd.position(call.id) === 1, 8000);
-    const stats = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/queues/stats`)).json()) as { queues: { queue: string; waiting: number; calls: { callId: string; position: number }[]; agents: Record<string, number> }[] };
+    const auth = { authorization: `Bearer ${await t.token('crm')}` };
+    const stats = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/queues`, { headers: auth })).json()) as { queues: { queue: string; waiting: number; agents: Record<string, number> }[] };
     const sales = stats.queues.find((q) => q.queue === 'sales');
-    expect(sales).toMatchObject({ waiting: 1, calls: [{ callId: call.id, position: 1 }] });
+    expect(sales).toMatchObject({ waiting: 1 });
     expect(sales?.agents.paused).toBe(1);
+    const waiting = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/queues/sales/calls`, { headers: auth })).json()) as { calls: { callId: string; position: number }[] };
+    expect(waiting.calls).toMatchObject([{ callId: call.id, position: 1 }]);
     await waitFor('position announced, then music again', () => played.lastIndexOf('hold-music.wav') > played.indexOf('queue-in-line.wav') && played.includes('queue-in-line.wav'), 10_000);
     await t.server.acd.ready('1001');
     expectOk(await calling, 'caller');

@@ -255,7 +255,8 @@ describe.skipIf(skip)('IVR flows with real calls (sipp callers, agents and a tru
     const c1 = await first;
     await waitFor('first caller in the menu', () => nodesOf(c1.trace).includes('menu'));
     writeFileSync(join(flowsDir, 'reload.yaml'), reloadFlow(2, 'Goodbye from version two.'));
-    const reload = await fetch(`http://127.0.0.1:${t.httpPort}/v1/ivr/reload`, { method: 'POST' });
+    const admin = { authorization: `Bearer ${await t.token('admin')}` };
+    const reload = await fetch(`http://127.0.0.1:${t.httpPort}/v1/ivr/reload`, { method: 'POST', headers: admin });
     expect(reload.status).toBe(200);
     expect(((await reload.json()) as { loaded: { id: string; version: number; changed: boolean }[] }).loaded).toContainEqual({ id: 'reload', version: 2, file: join(flowsDir, 'reload.yaml'), changed: true });
     expect(t.server.flows?.get('reload')?.version).toBe(2);
@@ -274,13 +275,13 @@ describe.skipIf(skip)('IVR flows with real calls (sipp callers, agents and a tru
     expect(c2.call.variables.get('ivr_version')).toBe('2');
 
     writeFileSync(join(flowsDir, 'reload.yaml'), reloadFlow(3, 'Three.', '  lost: { type: play, prompt: nowhere, next: missing }\n'));
-    const bad = await fetch(`http://127.0.0.1:${t.httpPort}/v1/ivr/reload`, { method: 'POST' });
+    const bad = await fetch(`http://127.0.0.1:${t.httpPort}/v1/ivr/reload`, { method: 'POST', headers: admin });
     expect(bad.status).toBe(422);
     const body = (await bad.json()) as { error: { code: string }; failed: { id: string; issues: { path: string; message: string }[] }[] };
     expect(body.error.code).toBe('IVR_FLOW_INVALID');
     const paths = body.failed.find((f) => f.id === 'reload')?.issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['/nodes/lost/next', '/nodes/lost']));
-    const flows = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/ivr/flows`)).json()) as { flows: { id: string; serving?: { version: number }; error?: unknown }[] };
+    const flows = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/ivr/flows`, { headers: admin })).json()) as { flows: { id: string; serving?: { version: number }; error?: unknown }[] };
     const reloadStatus = flows.flows.find((f) => f.id === 'reload');
     expect(reloadStatus?.serving?.version).toBe(2);
     expect(reloadStatus?.error).toBeDefined();

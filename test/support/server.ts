@@ -25,6 +25,8 @@ export interface TestServer {
   dbSchema: string;
   dataDir: string;
   agentPassword(id: string): string;
+  /** A CTI bearer token: an API key's id from config/test.yaml ('admin', 'crm', 'reader'), or an agent id. */
+  token(who: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +90,14 @@ export async function startTestServer(
     dbSchema,
     dataDir,
     agentPassword: (id) => config.agents.find((a) => a.id === id)?.password ?? '',
+    async token(who) {
+      const key = config.cti.apiKeys.find((k) => k.id === who)?.key;
+      const agent = config.agents.find((a) => a.id === who);
+      const payload = key !== undefined ? { apiKey: key } : { agentId: who, password: agent?.password ?? '' };
+      const res = await server.http.inject({ method: 'POST', url: '/v1/auth/token', payload });
+      if (res.statusCode !== 200) throw new Error(`token for ${who}: ${res.statusCode} ${res.body}`);
+      return (res.json() as { token: string }).token;
+    },
     async stop() {
       const keys = await server.redis.keys(`${prefix}*`).catch(() => [] as string[]);
       if (keys.length > 0) await server.redis.del(...keys).catch(() => 0);

@@ -1,0 +1,30 @@
+/**
+ * What the CTI plugins share: the server's parts they drive and observe, and
+ * the auth pieces. Built once in src/app.ts.
+ */
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { AcdService } from '../acd/service/acd-service.js';
+import type { CallManager } from '../calls/manager.js';
+import type { CallRecorder } from '../recording/recorder.js';
+import type { Registrar } from '../sip/registrar/registrar.js';
+import type { TeamsOf } from './auth/principal.js';
+import type { TokenIssuer } from './auth/tokens.js';
+import type { EventFanout } from './events/fanout.js';
+import type { EventStream } from './events/stream.js';
+import type { QueueDayStats } from './queue-stats.js';
+
+export interface CtiContext {
+  config: Config;
+  logger: Logger;
+  acd: AcdService;
+  calls: CallManager;
+  recorder: CallRecorder;
+  registrar: Registrar;
+  issuer: TokenIssuer;
+  teamsOf: TeamsOf;
+  stream: EventStream;
+  fanout: EventFanout;
+  /** Today's per-queue counters (service level, ASA…), from the ACD journal. */
+  today: QueueDayStats;
+}
