@@ -96,7 +96,7 @@ export async function startTestServer(
       const payload = key !== undefined ? { apiKey: key } : { agentId: who, password: agent?.password ?? '' };
       const res = await server.http.inject({ method: 'POST', url: '/v1/auth/token', payload });
       if (res.statusCode !== 200) throw new Error(`token for ${who}: ${res.statusCode} ${res.body}`);
-      return (res.json() as { token: string }).token;
+      return res.json<{ token: string }>().token;
     },
     async stop() {
       const keys = await server.redis.keys(`${prefix}*`).catch(() => [] as string[]);
