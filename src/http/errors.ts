@@ -86,6 +86,11 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const apiError = toApiError(err);
     if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
+    // a refused WebSocket upgrade: answer, then close the socket (it never becomes a WebSocket, and must not linger)
+    if ((request.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+      void reply.header('connection', 'close');
+      reply.raw.once('finish', () => request.raw.socket.destroy());
+    }
     return reply.code(apiError.statusCode).send(errorBody(apiError));
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
