@@ -50,7 +50,7 @@ describe('config files', () => {
     expect(config.dataDir).toBe('./data');
     expect(config.log.level).toBe('info');
     expect(config.numbers).toEqual({ hotline: '100', answer: { enabled: false, number: 'answer' } });
-    expect(config.agents.map((a) => a.id)).toEqual(['1001', '1002', '1003', '1004']);
+    expect(config.agents.map((a) => a.id)).toEqual(['1001', '1002', '1003', '1004', '1005']);
   });
 
   it('CONFIG=config/test.yaml → the answer test number is enabled', () => {
@@ -137,7 +137,9 @@ acd: { hotlineMenu: { "3": billing } }
   it('the example config validates, with its ACD queues, skills and menu', () => {
     const config = loadConfig({ file: 'config/example.yaml', env: {} });
     expect(config.queues.map((q) => q.id)).toEqual(['sales', 'support']);
-    expect(config.agents.every((a) => a.autoLogin)).toBe(true);
+    // the four agents log in with their phones; the supervisor (no skills) does not take calls
+    expect(config.agents.filter((a) => a.autoLogin).map((a) => a.id)).toEqual(['1001', '1002', '1003', '1004']);
+    expect(config.agents.find((a) => a.id === '1005')?.supervises).toEqual(['east', 'west']);
     expect(config.acd.hotlineMenu).toEqual({ '1': 'sales', '2': 'support' });
   });
 
