@@ -96,12 +96,12 @@ export class QueueDayStats {
     if (day !== this.day) {
       this.day = day;
       this.counters = new DayCounters(this.slSeconds);
-      this.lastId = `${day}-0`;
+      // nothing read today yet: the first read starts at midnight, inclusive (an entry at `<midnight>-0` counts)
+      this.lastId = '';
     }
     for (;;) {
-      const batch = await this.store.journal(this.lastId === `${day}-0` ? this.lastId : `(${this.lastId}`, 1000);
-      const fresh = batch.filter((e) => e.id !== this.lastId);
-      for (const e of fresh) this.counters.apply(e);
+      const batch = await this.store.journal(this.lastId === '' ? `${day}-0` : `(${this.lastId}`, 1000);
+      for (const e of batch) this.counters.apply(e);
       if (batch.length > 0) this.lastId = batch[batch.length - 1]!.id;
       if (batch.length < 1000) return;
     }

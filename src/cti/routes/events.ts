@@ -153,7 +153,11 @@ function serve(socket: WebSocket, principal: Principal, authorization: string | 
         if (r.gap !== undefined) send({ op: 'gap', subscription: m.subscription, oldest: r.gap, message: 'events older than this were trimmed from the stream' });
         send({ op: 'subscribed', subscription: m.subscription, replayed: r.replayed });
       },
-      () => send({ op: 'error', code: 'CTI_UNAVAILABLE', message: 'the event stream is unavailable: try again', subscription: m.subscription }),
+      () => {
+        // a replay that failed leaves no half-subscription behind: the client retries with the same since
+        opts.fanout.unsubscribe(subscriber, m.subscription);
+        send({ op: 'error', code: 'CTI_UNAVAILABLE', message: 'the event stream is unavailable: try again', subscription: m.subscription });
+      },
     );
   });
 }
