@@ -8,15 +8,31 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { IncomingCall } from '../sip/ua/incoming-call.js';
 import type { InDialogRequest } from '../sip/ua/session.js';
-import { parseNameAddr } from '../sip/message/headers.js';
+import { parseNameAddr, type NameAddr } from '../sip/message/headers.js';
 import type { MediaEndpoint, MediaServer } from '../media/port.js';
 import { needsPtimeEdge, type PtimeEdge } from '../media/rtpengine/ptime-edge.js';
 import { PtimeEndpoint } from '../media/ptime-endpoint.js';
 import { parseSdp, remoteAudio } from '../media/sdp.js';
 import { TypedEmitter } from '../sip/ua/typed-emitter.js';
 import { Call, type SuperviseMode } from './call.js';
-import { Leg } from './leg.js';
+import { Leg, type LegEndCause } from './leg.js';
 import { dialAgent, dialTrunk, DialError, type DialDeps } from './dial.js';
+
+/** A click-to-dial leg not reached: the agent's own phone, or the party it dials. */
+export class ClickToDialError extends DialError {
+  constructor(
+    reason: LegEndCause,
+    message: string,
+    readonly leg: 'agent' | 'target',
+  ) {
+    super(reason, message);
+  }
+
+  static from(err: unknown, leg: 'agent' | 'target'): ClickToDialError {
+    if (err instanceof DialError) return new ClickToDialError(err.reason, err.message, leg);
+    return new ClickToDialError('failed', err instanceof Error ? err.message : String(err), leg);
+  }
+}
 
 export type CallManagerEvents = {
   call: [call: Call];
@@ -48,6 +64,8 @@ function isWebRtcOffer(sdp: Buffer): boolean {
 export class CallManager extends TypedEmitter<CallManagerEvents> {
   readonly calls = new Map<string, Call>();
   private accepting = true;
+  /** Click-to-dial attempts not yet a Call (shutdown withdraws them). */
+  private readonly pending = new Set<AbortController>();
 
   constructor(private readonly opts: CallManagerOptions) {
     super();
@@ -171,6 +189,79 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       void call.end('failed');
     });
     return call;
+  }
+
+  /**
+   * Click-to-dial: the agent's own phone rings first (showing `to`); once they
+   * answer they hear ringback while `to` (an agent id, or a number for the
+   * trunk) is dialled; when that answers, the Call is built around the far
+   * party as its caller (the customer, whose media is recorded, who gets DTMF
+   * and music on hold) and connected to the agent's leg, the call's agent.
+   * Resolves with the connected Call. Before that there is no Call: a leg not
+   * reached (or the agent hanging up while `to` rings, or `signal`) rejects
+   * with a {@link ClickToDialError} naming which, and nothing is left open.
+   */
+  async clickToDial(agentId: string, to: string, opts: { ringTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<Call> {
+    if (!this.accepting) throw new ClickToDialError('unavailable', 'shutting down', 'agent');
+    if (!this.opts.agentIds.includes(agentId)) throw new ClickToDialError('unavailable', `no agent ${agentId}`, 'agent');
+    if (to === agentId) throw new ClickToDialError('unavailable', 'an agent cannot call itself', 'target');
+    if (!this.canRoute(to)) throw new ClickToDialError('unavailable', `no route to ${to}`, 'target');
+    const abort = new AbortController();
+    const onOuter = (): void => abort.abort();
+    if (opts.signal?.aborted === true) abort.abort();
+    opts.signal?.addEventListener('abort', onOuter, { once: true });
+    this.pending.add(abort);
+    // labels the legs' media and logs until the Call (and its id) exists
+    const dialId = `c2d-${randomUUID()}`;
+    const ringTimeoutMs = opts.ringTimeoutMs ?? this.opts.ringTimeoutMs;
+    const shown = (user: string): NameAddr => ({ uri: { scheme: 'sip', user, host: this.opts.dial.domain, params: new Map() }, params: new Map() });
+    const toAgent = this.opts.agentIds.includes(to);
+    try {
+      let agentLeg: Leg;
+      try {
+        agentLeg = await dialAgent(this.opts.dial, agentId, { role: 'agent', from: shown(to), ringTimeoutMs, callId: dialId, signal: abort.signal });
+      } catch (err) {
+        throw this.accepting ? ClickToDialError.from(err, 'agent') : new ClickToDialError('cancelled', 'shutting down', 'agent');
+      }
+      // the agent hanging up (or shutdown) withdraws the dial to the far party
+      const onAgentState = (state: string): void => {
+        if (state === 'ended') abort.abort();
+      };
+      agentLeg.on('state', onAgentState);
+      const ringback = new AbortController();
+      agentLeg.endpoint?.play([this.opts.prompt('ringback')], { loop: true, signal: ringback.signal }).catch(() => undefined);
+      let far: Leg;
+      try {
+        const farOpts = { role: 'caller' as const, from: toAgent ? shown(agentId) : undefined, ringTimeoutMs, callId: dialId, signal: abort.signal };
+        far = toAgent ? await dialAgent(this.opts.dial, to, farOpts) : await dialTrunk(this.opts.dial, to, farOpts);
+      } catch (err) {
+        const agentGone = agentLeg.state === 'ended';
+        await agentLeg.end('hangup-local');
+        if (!this.accepting) throw new ClickToDialError('cancelled', 'shutting down', 'agent');
+        if (agentGone) throw new ClickToDialError('cancelled', `agent ${agentId} hung up before ${to} answered`, 'agent');
+        throw ClickToDialError.from(err, 'target');
+      } finally {
+        ringback.abort();
+        agentLeg.off('state', onAgentState);
+      }
+      if (agentLeg.state === 'ended' || !this.accepting) {
+        const why = this.accepting ? `agent ${agentId} hung up before ${to} answered` : 'shutting down';
+        await Promise.all([far.end('hangup-local'), agentLeg.end('hangup-local')]);
+        throw new ClickToDialError('cancelled', why, 'agent');
+      }
+      const call = this.newCall(far);
+      call.addLeg(agentLeg);
+      try {
+        call.connect(agentLeg, 'click-to-dial');
+      } catch (err) {
+        call.log?.warn({ err }, 'click-to-dial legs could not be bridged');
+        await call.end('failed');
+      }
+      return call;
+    } finally {
+      this.pending.delete(abort);
+      opts.signal?.removeEventListener('abort', onOuter);
+    }
   }
 
   /** Can `target` be dialled at all (an agent id, or a number for the trunk)? */
@@ -299,6 +390,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   /** Stop taking calls and end the ones in progress. */
   async shutdown(): Promise<void> {
     this.accepting = false;
+    for (const attempt of this.pending) attempt.abort();
     await Promise.all([...this.calls.values()].map((c) => c.end('shutdown')));
   }
 }
