@@ -323,6 +323,11 @@ describe.skipIf(skip)('CTI calls API with real calls', () => {
     expectOk('caller', await callerRun);
     expectOk('phone 1003', await phone1003);
     expect(states).toEqual(['ivr', 'offering', 'connected', 'offering', 'connected', 'held', 'connected', 'ended']);
+    // the event stream says who transferred to whom, so the transferor's own subscription sees it too
+    await t.server.events.publisher.drain();
+    const events = (await t.server.events.stream.range('0-0', '+', 10_000)).map((e) => e.event).filter((e) => 'callId' in e && e.callId === call.id);
+    expect(events.find((e) => e.type === 'call.transferred')).toMatchObject({ kind: 'blind', fromAgentId: '1001', agentId: '1003', to: '1003' });
+    expect(events.filter((e) => e.type === 'call.established').map((e) => e.agentId)).toEqual(['1001', '1003']);
   }, 60_000);
 
   it('1001 consults 1002 over REST, conferences all three; 1002 hanging up over REST only leaves (the call goes on with 1001)', async () => {

@@ -125,9 +125,14 @@ export class EventPublisher {
     call.on('queued', (queue, position, priority) => {
       this.publish({ ...this.base(), type: 'call.queued', ...this.callIds(call, call.id), queue, position, priority });
     });
+    // the agent before the current one: a blind transfer's transferor (its leg is detached before the event)
+    let previousAgent: string | undefined;
     call.on('state', (to, from, cause) => {
       const agentId = this.agentOf(call.agentLeg);
-      if (agentId !== undefined) lastAgent = agentId;
+      if (agentId !== undefined && agentId !== lastAgent) {
+        previousAgent = lastAgent;
+        lastAgent = agentId;
+      }
       if (to === 'held') this.publish({ ...this.base(), type: 'call.held', ...ids() });
       else if (to === 'connected' && agentId !== undefined) {
         const first = from === 'offering' || from === 'ivr' || cause === 'transfer';
@@ -136,7 +141,7 @@ export class EventPublisher {
       }
     });
     call.on('transferred', (kind, from, to) => {
-      const fromAgentId = this.agentOf(from);
+      const fromAgentId = this.agentOf(from) ?? (kind === 'blind' ? previousAgent : undefined);
       this.publish({ ...this.base(), type: 'call.transferred', ...ids(), kind, ...(fromAgentId === undefined ? {} : { fromAgentId }), to: to.party });
     });
     call.on('conferenced', (legs) => this.publish({ ...this.base(), type: 'call.conferenced', ...ids(), parties: legs.map((l) => l.party) }));
