@@ -13,6 +13,8 @@ import type { TokenIssuer } from './auth/tokens.js';
 import type { EventFanout } from './events/fanout.js';
 import type { EventStream } from './events/stream.js';
 import type { QueueDayStats } from './queue-stats.js';
+import type { WebhookRegistry } from './webhooks/registry.js';
+import type { WebhookDeliveries } from './webhooks/jobs.js';
 
 export interface CtiContext {
   config: Config;
@@ -27,4 +29,8 @@ export interface CtiContext {
   fanout: EventFanout;
   /** Today's per-queue counters (service level, ASA…), from the ACD journal. */
   today: QueueDayStats;
+  /** Webhook registrations, and their recent deliveries (BullMQ). */
+  webhooks: { registry: WebhookRegistry; deliveries: WebhookDeliveries };
+  /** The SIP WebSocket transport's bound port (config.sip.wsPort may be 0: any free port); unset: the config's. */
+  sipWsPort?: () => number;
 }

@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { agentRoutes } from './routes/agents.js';
 import { callRoutes } from './routes/calls.js';
 import { queueRoutes } from './routes/queues.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { webRoutes } from '../web/routes.js';
 import type { CtiContext } from './context.js';
 import type { Config } from '../config/schema.js';
@@ -34,6 +35,8 @@ export async function installCtiBase(app: FastifyInstance, config: Config, secre
   const issuer = new TokenIssuer(app, config);
   installGuard(app, { issuer, allowedOrigins: config.cti.allowedOrigins, limiter: new RateLimiter(config.cti.rateLimitPerSecond) });
   await app.register(fastifySwagger, {
+    // components named by their $id (event.call.offered, Agent, ErrorBody…), not def-N
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       info: {
         title: 'hotline CTI API',
@@ -64,6 +67,7 @@ export async function installCtiRoutes(app: FastifyInstance, ctx: CtiContext): P
   await app.register(agentRoutes(ctx));
   await app.register(callRoutes(ctx));
   await app.register(queueRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   await app.register(eventsRoute({ issuer: ctx.issuer, fanout: ctx.fanout, teamsOf: ctx.teamsOf, slowClientBytes: ctx.config.cti.events.slowClientBytes }));
   await app.register(webRoutes(ctx));
   app.get('/v1/events/catalogue', { config: { public: true }, schema: { tags: ['events'], summary: 'Every event type and its JSON schema' } }, () => ({

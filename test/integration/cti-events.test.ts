@@ -75,6 +75,17 @@ describe('CTI auth and event stream', () => {
   });
   afterAll(async () => t?.stop());
 
+  it('GET /docs/json → OpenAPI 3 with the CTI routes and every event type as a schema; GET /v1/events/catalogue lists the same types', async () => {
+    const doc = (await t.server.http.inject({ method: 'GET', url: '/docs/json' })).json<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const path of ['/v1/auth/token', '/v1/agents/{agentId}/ready', '/v1/queues/{queueId}/calls']) expect(Object.keys(doc.paths)).toContain(path);
+    const catalogue = (await t.server.http.inject({ method: 'GET', url: '/v1/events/catalogue' })).json<{ types: string[] }>();
+    expect(catalogue.types).toEqual(expect.arrayContaining(['call.offered', 'call.delivered', 'call.established', 'call.cleared', 'agent.notReady', 'queue.stats']));
+    const schemaNames = Object.keys(doc.components.schemas).join(' ');
+    for (const type of catalogue.types) expect(schemaNames).toContain(type);
+    expect((await t.server.http.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+
   it('no token, a forged token, an expired token or another tenant → 401/403 with a coded error, and nothing happens', async () => {
     const before = t.server.acd.agent('1001')?.state;
     const none = await t.server.http.inject({ method: 'POST', url: '/v1/agents/1001/ready' });

@@ -117,6 +117,8 @@ export class EventStream {
    */
   async tail(after: string, onBatch: (events: StreamEvent[], lastId: string) => void, signal: AbortSignal): Promise<void> {
     const reader = this.redis.duplicate();
+    // connection errors surface as failed reads below (retried); without a listener ioredis prints them as unhandled
+    reader.on('error', () => undefined);
     const stop = (): void => reader.disconnect();
     signal.addEventListener('abort', stop, { once: true });
     let last = after;

@@ -1,0 +1,73 @@
+/**
+ * What the webhook dispatcher and worker share: the BullMQ queue's name, its
+ * jobs, and the connections BullMQ gets (its own, from the Redis URL: a
+ * worker's blocking connection needs `maxRetriesPerRequest: null`, which the
+ * server's fail-fast client must not have).
+ *
+ * One job per (webhook, event), its id `<webhookId>.<eventId>`: BullMQ
+ * ignores a job whose id it holds already, so an event read twice from the
+ * stream (a claim after a crash) is still delivered once. (BullMQ refuses
+ * ':' in custom ids, hence the dot; the Idempotency-Key header keeps the
+ * `<webhookId>:<eventId>` form.)
+ */
+import type { ConnectionOptions } from 'bullmq';
+
+export const QUEUE_NAME = 'cti-webhooks';
+
+export interface DeliveryJob {
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  /** The event exactly as stored, its id included: what is POSTed and signed. */
+  body: string;
+}
+
+/** What a finished job returns (GET /v1/webhooks/:id/deliveries shows it). */
+export type DeliveryResult = { status: number } | { skipped: 'deleted' | 'inactive' };
+
+export function jobIdFor(webhookId: string, eventId: string): string {
+  return `${webhookId}.${eventId}`;
+}
+
+/** BullMQ connection options from the server's Redis URL; `blocking` for workers. */
+export function bullConnection(url: string, blocking: boolean): ConnectionOptions {
+  return {
+    url,
+    // a worker waits out a Redis outage; the producer fails fast and the dispatcher retries the batch
+    maxRetriesPerRequest: blocking ? null : 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+  };
+}
+
+/** One recent delivery of a webhook, from BullMQ. */
+export interface DeliveryView {
+  eventId: string;
+  eventType: string;
+  /** BullMQ's state: waiting, delayed (a retry is due), active, completed, failed. */
+  state: string;
+  attemptsMade: number;
+  /** The receiver's status of the successful attempt. */
+  status?: number;
+  lastError?: string;
+  queuedAt: string;
+  finishedAt?: string;
+}
+
+export interface WebhookDeliveries {
+  /** The webhook's most recent deliveries, newest first. */
+  deliveries(webhookId: string, limit: number): Promise<DeliveryView[]>;
+}
+
+/** True when `p` settled within `ms`. */
+export async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
