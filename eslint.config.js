@@ -28,4 +28,18 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // the pages' plain browser scripts (no build): the browser's globals, JsSIP from /web/jssip.js
+    files: ['src/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window', 'document', 'location', 'navigator', 'console', 'fetch', 'URL', 'URLSearchParams', 'WebSocket', 'sessionStorage',
+          'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'AudioContext', 'MediaStream', 'Node', 'CSS',
+          'HTMLElement', 'HTMLButtonElement', 'HTMLInputElement', 'HTMLSelectElement', 'JsSIP',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

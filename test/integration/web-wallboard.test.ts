@@ -1,0 +1,200 @@
+/**
+ * The supervisor wallboard page served by the server, in real Chromium:
+ * supervisor 1004 (team east) watches the sales queue while sipp callers wait
+ * in it, abandon, and are answered by 1001's sipp phone; the agents table
+ * follows 1001 (and 1002) live. Everything on the page comes from the CTI
+ * API: GET /v1/queues and /v1/agents, then the event stream.
+ *
+ * Screenshots go to test-output/ (printed).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
+import { freePort } from '../support/ports.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, skipReason } from '../support/browser.js';
+import { writeSpeechPcap } from '../support/pcap.js';
+import type { Config, QueueConfig } from '../../src/config/schema.js';
+
+const PCAPS = '/usr/share/sip-tester';
+const OUT = resolve('test-output');
+const reason =
+  skipReason() ??
+  (sippAvailable() ? undefined : 'sipp not found (apt-get install sip-tester)') ??
+  (existsSync(`${PCAPS}/dtmf_2833_1.pcap`) ? undefined : `sipp's pcaps not found in ${PCAPS}`);
+if (reason !== undefined) console.warn(`skipping the wallboard page test: ${reason}`);
+
+/** Until src/app.ts passes CtiContext.sipWsPort, /v1/web/config answers the config's port (0 in tests): point it at the bound one. */
+async function useBoundSipWsPort(t: TestServer): Promise<void> {
+  const cfg = (await (await fetch(`http://127.0.0.1:${t.httpPort}/v1/web/config`)).json()) as { sipWsUrl: string };
+  if (new URL(cfg.sipWsUrl).port !== String(t.wsPort)) t.config.sip.wsPort = t.wsPort;
+}
+
+function salesQueue(): QueueConfig {
+  return {
+    id: 'sales',
+    name: 'Sales',
+    requirement: { allOf: [], anyOf: [] },
+    members: ['1001'],
+    strategy: 'longest-idle',
+    priority: 0,
+    maxWaitSeconds: 120,
+    maxLength: 0,
+    serviceLevelSeconds: 20,
+    ringTimeoutSeconds: 15,
+    wrapUpSeconds: 3,
+    announcements: { music: 'hold-music', positionEverySeconds: 0, estimatedWait: false },
+    escalation: [],
+    overflow: {},
+  };
+}
+
+async function shot(page: Page, name: string): Promise<string> {
+  mkdirSync(OUT, { recursive: true });
+  const path = join(OUT, name);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`screenshot: ${path}`);
+  return path;
+}
+
+describe.skipIf(reason !== undefined)('the wallboard page in Chromium with real callers', () => {
+  let t: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let speech: string;
+  const pageLog: string[] = [];
+
+  const sipp = async (o: Omit<SippOptions, 'target'>): Promise<SippRun> =>
+    runSipp({ target: `127.0.0.1:${t.sipPort}`, ...o, extra: ['-mp', String(await freePort()), ...(o.extra ?? [])] });
+  const expectOk = (run: SippRun, who: string): void => {
+    if (run.code !== 0) console.error(who, run.errors || run.stderr || run.stdout);
+    expect(run.code, `${who} sipp exit code`).toBe(0);
+  };
+  const state = (id: string): string | undefined => t.server.acd.agent(id)?.state;
+  const metric = async (name: string): Promise<string> => ((await page.getByTestId(`queue-sales-${name}`).textContent()) ?? '').trim();
+  const agentState = async (id: string): Promise<string | null> => page.getByTestId(`agent-${id}-state`).getAttribute('data-state');
+  const rest = async (who: string, method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`http://127.0.0.1:${t.httpPort}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await t.token(who)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  /** A hotline caller pressing 1 (sales), staying `stayMs` after it, then hanging up. */
+  const caller = async (stayMs: number): Promise<SippRun> =>
+    sipp({
+      scenario: 'acd-caller.xml',
+      service: '100',
+      localPort: await freePort(),
+      timeoutSec: Math.ceil(stayMs / 1000) + 25,
+      keys: { dtmf_pcap: `${PCAPS}/dtmf_2833_1.pcap`, audio_pcap: speech },
+      extra: ['-d', String(stayMs)],
+    });
+
+  beforeAll(async () => {
+    t = await startTestServer({
+      digitTimeoutMs: 3000,
+      acdTickMs: 200,
+      configure: (c: Config) => {
+        c.queues = [salesQueue()];
+        c.acd = { ...c.acd, hotlineMenu: { '1': 'sales' }, hotlineDefaultQueue: 'sales' };
+        c.cti.events.queueStatsSeconds = 2;
+      },
+    });
+    await useBoundSipWsPort(t);
+    speech = join(t.dataDir, 'speech.pcap');
+    writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, I would like to order two more licences for my team, please.');
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS], timeout: 20_000 });
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.message}`));
+  }, 60_000);
+  afterAll(async () => {
+    if (process.env.HARNESS_DEBUG === '1') console.log(pageLog.join('\n'));
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('an agent without the supervisor scope is refused by the wallboard', async () => {
+    await page.goto(`http://127.0.0.1:${t.httpPort}/wallboard`);
+    await page.getByTestId('agent-id').fill('1002');
+    await page.getByTestId('password').fill(t.agentPassword('1002'));
+    await page.getByTestId('login-button').click();
+    await expect.poll(async () => page.getByTestId('login-error').textContent()).toMatch(/supervisor/);
+    expect(await page.getByTestId('board-view').isHidden()).toBe(true);
+  });
+
+  it('supervisor 1004 opens the wallboard; a caller waits in sales (1001 on a break) → waiting 1 and the longest wait ticks; the caller hangs up → abandoned 1; 1001 goes ready by REST → its row turns Ready live', async () => {
+    const fail = (what: string): string => `${what}\n--- page console ---\n${pageLog.slice(-40).join('\n')}`;
+    expect((await rest('1001', 'POST', '/v1/agents/me/login', { reason: 'break' })).status).toBe(200);
+    expect(state('1001')).toBe('paused');
+
+    await page.goto(`http://127.0.0.1:${t.httpPort}/wallboard`);
+    await page.getByTestId('agent-id').fill('1004');
+    await page.getByTestId('password').fill(t.agentPassword('1004'));
+    await page.getByTestId('login-button').click();
+    await expect.poll(() => page.getByTestId('board-view').isVisible(), { message: fail('board shown') }).toBe(true);
+    await expect.poll(() => page.getByTestId('cti-status').getAttribute('data-status')).toBe('live');
+    expect(await page.locator('[data-queue="sales"] .queue-name').textContent()).toBe('Sales');
+    expect(await metric('waiting')).toBe('0');
+    expect(await metric('abandoned')).toBe('0');
+    expect(await metric('sl')).toBe('—');
+    // team east only: 1001 and 1002, not 1003 (west) nor the supervisor itself
+    const rows = await page.locator('#agents tbody tr').all();
+    expect(await Promise.all(rows.map((r) => r.getAttribute('data-agent')))).toEqual(['1001', '1002']);
+    expect(await agentState('1001')).toBe('paused');
+    expect(await page.getByTestId('agent-1001-state').textContent()).toBe('Not ready — break');
+    expect(await agentState('1002')).toBe('logged-out');
+
+    const calling = caller(9000);
+    await expect.poll(() => metric('waiting'), { timeout: 15_000, message: fail('waiting 1') }).toBe('1');
+    await expect.poll(() => metric('longest'), { timeout: 10_000 }).toMatch(/^00:0[2-9]$/);
+    await expect.poll(() => page.locator('[data-queue="sales"] .metric-waiting').getAttribute('class')).toContain('busy');
+    await shot(page, 'wallboard-1-caller-waiting.png');
+
+    expectOk(await calling, 'caller');
+    await expect.poll(() => metric('abandoned'), { timeout: 10_000, message: fail('abandoned 1') }).toBe('1');
+    await expect.poll(() => metric('waiting')).toBe('0');
+    expect(await metric('longest')).toBe('00:00');
+    // abandoned and nothing answered: service level 0 %, below the 80 % target, in red
+    await expect.poll(() => metric('sl'), { timeout: 10_000 }).toBe('0%');
+    expect(await page.locator('[data-queue="sales"] .metric-sl').getAttribute('class')).toContain('below');
+
+    expect((await rest('1001', 'POST', '/v1/agents/me/ready')).status).toBe(200);
+    await expect.poll(() => agentState('1001'), { timeout: 5000, message: fail('1001 ready on the board') }).toBe('available');
+    expect(await page.getByTestId('agent-1001-state').textContent()).toBe('Ready');
+    await expect.poll(async () => page.getByTestId('agent-1001-time').textContent(), { timeout: 5000 }).toMatch(/^00:0[1-9]$/);
+    await shot(page, 'wallboard-2-abandoned-agent-ready.png');
+  }, 60_000);
+
+  it("1001's sipp phone answers the next caller → the board shows 1001 on call, then in wrap-up and ready; answered 1, ASA and service level from today's calls", async () => {
+    const fail = (what: string): string => `${what}\n--- page console ---\n${pageLog.slice(-40).join('\n')}`;
+    // the phone registers (the agent stays ready: logged in by REST, not by the phone)
+    const phonePort = await freePort();
+    expectOk(await sipp({ scenario: 'register.xml', service: '1001', auth: { username: '1001', password: t.agentPassword('1001') }, localPort: phonePort }), 'register 1001');
+    expect(state('1001')).toBe('available');
+    const phone = sipp({ scenario: 'agent-phone-talk.xml', service: '1001', localPort: phonePort, timeoutSec: 40, keys: { audio_pcap: speech } });
+    await new Promise((r) => setTimeout(r, 300)); // the phone listens
+    const calling = caller(5000);
+
+    await expect.poll(() => agentState('1001'), { timeout: 15_000, message: fail('1001 on call') }).toBe('on-call');
+    expect(await page.getByTestId('agent-1001-state').textContent()).toBe('On call');
+    await expect.poll(() => metric('answered'), { timeout: 5000 }).toBe('1');
+    expect(await metric('waiting')).toBe('0');
+    await shot(page, 'wallboard-3-agent-on-call.png');
+
+    expectOk(await calling, 'caller');
+    expectOk(await phone, '1001 phone');
+    await expect.poll(() => agentState('1001'), { timeout: 5000 }).toBe('wrap-up');
+    await expect.poll(() => agentState('1001'), { timeout: 10_000 }).toBe('available');
+    expect(state('1001')).toBe('available');
+    expect(await page.getByTestId('agent-1001-calls').textContent()).toBe('1');
+    // one answered within 20 s, one abandoned: 50 %; the ASA is that call's wait
+    await expect.poll(() => metric('sl'), { timeout: 10_000 }).toBe('50%');
+    expect(await metric('asa')).toMatch(/^00:0\d$/);
+    expect(await metric('abandoned')).toBe('1');
+    await shot(page, 'wallboard-4-after-answered-call.png');
+  }, 60_000);
+});
