@@ -89,7 +89,8 @@ export const AgentBusy = event('agent.busy', 'The agent is reserved, ringing or 
 export const AgentWrapUp = event('agent.wrapUp', 'The agent is in after-call work', { ...AgentIds, until: Type.Optional(Type.String({ format: 'date-time' })) });
 export const AgentLoggedOff = event('agent.loggedOff', 'The agent logged out', AgentIds);
 
-const Today = Type.Object(
+/** Today's figures of a queue (queue.stats and GET /v1/queues). */
+export const QueueTodaySchema = Type.Object(
   {
     offered: Type.Integer(),
     answered: Type.Integer(),
@@ -107,7 +108,7 @@ export const QueueStatsEvent = event('queue.stats', 'Live figures of a queue, ev
   longestWaitMs: Type.Integer(),
   agents: Type.Record(Type.String(), Type.Integer()),
   serviceLevelSeconds: Type.Integer(),
-  today: Today,
+  today: QueueTodaySchema,
 });
 
 export const EVENT_SCHEMAS = [
@@ -141,4 +142,4 @@ export const EVENT_TYPES: readonly CtiEventType[] = EVENT_SCHEMAS.map((s) => s.p
 /** An event before it is in the stream: no id yet (Redis assigns it). */
 export type NewEvent = CtiEvent extends infer E ? (E extends CtiEvent ? Omit<E, 'id'> : never) : never;
 
-export type QueueToday = Static<typeof Today>;
+export type QueueToday = Static<typeof QueueTodaySchema>;

@@ -10,6 +10,7 @@ import { ApiError } from '../../http/errors.js';
 import type { CtiContext } from '../context.js';
 import { requireScope } from '../auth/hooks.js';
 import { hasScope } from '../auth/principal.js';
+import { QueueTodaySchema } from '../events/types.js';
 
 const QueueParams = Type.Object({ queueId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
 
@@ -22,14 +23,7 @@ export const QueueView = Type.Object(
     agents: Type.Record(Type.String(), Type.Integer()),
     emergency: Type.Boolean(),
     serviceLevelSeconds: Type.Integer(),
-    today: Type.Object({
-      offered: Type.Integer(),
-      answered: Type.Integer(),
-      abandoned: Type.Integer(),
-      answeredWithinSl: Type.Integer(),
-      serviceLevelPct: Type.Union([Type.Number(), Type.Null()]),
-      asaMs: Type.Union([Type.Integer(), Type.Null()]),
-    }),
+    today: QueueTodaySchema,
   },
   { $id: 'Queue' },
 );
