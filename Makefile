@@ -27,6 +27,7 @@ bench: setup ensure-redis
 	npm run bench:sip
 	npm run bench:media
 	npm run bench:acd
+	npm run bench:cti
 
 clean:
 	rm -rf dist coverage
