@@ -71,7 +71,7 @@ import { parse as parseYaml } from 'yaml';
 import { CtiKeys, EventStream } from '../src/cti/events/stream.js';
 import type { NewEvent } from '../src/cti/events/types.js';
 import { createRedis, RedisKeys } from '../src/store/redis.js';
-import { CpuMeter, HostCpuMeter, forwardOutput, freePort, log, makeTempDir, removeTempDir, runBenchmark, sleep, startChild, stopChild } from './proc.js';
+import { CpuMeter, HostCpuMeter, forwardOutput, freePort, log, makeTempDir, removeTempDir, runBenchmark, sleep, startChild, stopChild, waitForHealth } from './proc.js';
 
 const HOST = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -523,18 +523,7 @@ async function startServer(configFile: string, dataDir: string, prefix: string):
   const child = startChild(process.execPath, [...NODE_FLAGS, ...extra, 'dist/src/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   forwardOutput(child, 'server');
   if (child.pid === undefined) throw new Error('server did not start');
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up (${child.exitCode ?? child.signalCode})`);
-    try {
-      const res = await fetch(`http://${HOST}:${httpPort}/health`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('server: GET /health did not return 200 within 60 s');
-    await sleep(50);
-  }
+  await waitForHealth(child, `http://${HOST}:${httpPort}/health`, 50);
   const startMs = Math.round(performance.now() - t0);
   log(`server up in ${startMs} ms: pid ${child.pid}, http ${httpPort}, prefix ${prefix}`);
   return { child, pid: child.pid, httpPort, startMs };

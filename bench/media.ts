@@ -31,7 +31,7 @@ import { readdirSync, statSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CpuMeter, HostCpuMeter, exited, forwardOutput, freePort, log, makeTempDir, removeTempDir, runBenchmark, sleep, startChild, stopChild } from './proc.js';
+import { CpuMeter, HostCpuMeter, exited, forwardOutput, freePort, log, makeTempDir, removeTempDir, runBenchmark, sleep, startChild, stopChild, waitForHealth } from './proc.js';
 import { readStatFile } from './sipp-stats.js';
 import { writeRtpPcap } from './pcap.js';
 
@@ -156,18 +156,7 @@ async function startServer(dataDir: string, cpu?: number): Promise<Server> {
   forwardOutput(child, 'server');
   if (child.pid === undefined) throw new Error('server did not start');
   const server = { pid: child.pid, child, sipPort, httpPort };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up (${child.exitCode ?? child.signalCode})`);
-    try {
-      const res = await fetch(`http://${HOST}:${httpPort}/health`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('server: GET /health did not return 200 within 60 s');
-    await sleep(250);
-  }
+  await waitForHealth(child, `http://${HOST}:${httpPort}/health`, 250);
   await mediaStats(server);
   log(`server up: pid ${child.pid}, sip udp ${HOST}:${sipPort}, http ${httpPort}, data ${dataDir}`);
   return server;

@@ -175,6 +175,22 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   }
 }
 
+/** Poll `url` until it answers 200 (the server's GET /health); throws if `child` exits first or after `timeoutMs`. */
+export async function waitForHealth(child: ChildProcess, url: string, pollMs: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up (${child.exitCode ?? child.signalCode})`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server: GET ${new URL(url).pathname} did not return 200 within ${timeoutMs / 1000} s`);
+    await sleep(pollMs);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

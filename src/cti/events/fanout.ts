@@ -203,7 +203,7 @@ export class EventFanout {
     if (s.closed || compareIds(e.event.id, s.lastSent) <= 0) return false;
     s.lastSent = e.event.id;
     this.delivered += 1;
-    if (!s.sink.send(`{"op":"event","event":${e.json}}`)) {
+    if (!s.sink.send(e.message)) {
       this.logger?.info({ sub: s.principal.sub }, 'event subscriber dropped: too far behind');
       this.remove(s);
       return false;

@@ -14,10 +14,11 @@ import type { CtiEvent, NewEvent } from './types.js';
 
 const PUBLISH = loadLuaScript('publish.lua', new URL('./lua/x.js', import.meta.url).href);
 
-/** One entry as read back: the event and its JSON, id included, built once for every client. */
+/** One entry as read back: the event, its JSON (id included), and the WebSocket message carrying it, each built once for every client. */
 export interface StreamEvent {
   event: CtiEvent;
   json: string;
+  message: string;
 }
 
 /** The key builder of everything CTI keeps in Redis. */
@@ -52,13 +53,15 @@ export function isStreamId(id: string): boolean {
   return ID.test(id);
 }
 
-function decode(id: string, fields: string[]): StreamEvent | undefined {
+/** One stream entry (field `e`: the event JSON without its id) as a {@link StreamEvent}; undefined if it is not one. */
+export function decodeEntry(id: string, fields: readonly string[] | null): StreamEvent | undefined {
+  if (fields === null) return undefined;
   const i = fields.indexOf('e');
   const body = i >= 0 ? fields[i + 1] : undefined;
   if (body === undefined || !body.startsWith('{')) return undefined;
   try {
-    const json = `{"id":"${id}",${body.slice(1)}`;
-    return { event: JSON.parse(json) as CtiEvent, json };
+    const json = body === '{}' ? `{"id":"${id}"}` : `{"id":"${id}",${body.slice(1)}`;
+    return { event: JSON.parse(json) as CtiEvent, json, message: `{"op":"event","event":${json}}` };
   } catch {
     return undefined;
   }
@@ -107,7 +110,7 @@ export class EventStream {
   /** Events after `after` up to and including `until`, oldest first, `count` at most. */
   async range(after: string, until: string, count: number): Promise<StreamEvent[]> {
     const rows = (await this.redis.xrange(this.key, `(${after}`, until, 'COUNT', count)) as [string, string[]][];
-    return rows.flatMap(([id, fields]) => decode(id, fields) ?? []);
+    return rows.flatMap(([id, fields]) => decodeEntry(id, fields) ?? []);
   }
 
   /**
@@ -130,7 +133,7 @@ export class EventStream {
           if (rows === undefined || rows.length === 0) continue;
           last = rows[rows.length - 1]![0];
           onBatch(
-            rows.flatMap(([id, fields]) => decode(id, fields) ?? []),
+            rows.flatMap(([id, fields]) => decodeEntry(id, fields) ?? []),
             last,
           );
         } catch (err) {

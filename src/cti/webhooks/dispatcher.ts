@@ -19,7 +19,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
-import type { CtiEvent } from '../events/types.js';
+import { decodeEntry } from '../events/stream.js';
 import { wantsEvent, type WebhookRegistry } from './registry.js';
 import { bullConnection, jobIdFor, QUEUE_NAME, within, type DeliveryJob, type DeliveryResult, type DeliveryView, type WebhookDeliveries } from './jobs.js';
 
@@ -47,20 +47,6 @@ export interface DispatcherOptions {
 }
 
 type Entry = [id: string, fields: string[] | null];
-
-/** One stream entry as the event JSON with its id (the form EventStream stores: field `e`, JSON without id). */
-export function entryJson(id: string, fields: string[] | null): { event: CtiEvent; json: string } | undefined {
-  if (fields === null) return undefined;
-  const i = fields.indexOf('e');
-  const body = i >= 0 ? fields[i + 1] : undefined;
-  if (body === undefined || !body.startsWith('{')) return undefined;
-  try {
-    const json = body === '{}' ? `{"id":"${id}"}` : `{"id":"${id}",${body.slice(1)}`;
-    return { event: JSON.parse(json) as CtiEvent, json };
-  } catch {
-    return undefined;
-  }
-}
 
 const DAY_S = 86_400;
 
@@ -216,7 +202,7 @@ export class WebhookDispatcher implements WebhookDeliveries {
     };
     const jobs: { name: string; data: DeliveryJob; opts: JobsOptions }[] = [];
     for (const [id, fields] of rows) {
-      const entry = hooks.length === 0 ? undefined : entryJson(id, fields);
+      const entry = hooks.length === 0 ? undefined : decodeEntry(id, fields);
       if (entry === undefined) continue; // trimmed from the stream, or not an event: nothing to deliver
       for (const h of hooks) {
         if (!wantsEvent(h, entry.event.type)) continue;
