@@ -32,6 +32,13 @@ import { ensurePrompts, ensureTone, promptPath } from './media/prompts.js';
 import { openDb, type Db } from './store/db.js';
 import { RecordingStore } from './recording/store.js';
 import { CallRecorder } from './recording/recorder.js';
+import { RecordingRetention, retentionPolicy } from './recording/retention.js';
+import { CallLog } from './reports/records/call-log.js';
+import { watchCall } from './reports/records/summary-tap.js';
+import { RecordsIngester } from './reports/ingest/ingester.js';
+import { RecordsWorker } from './reports/ingest/worker.js';
+import { ReportService } from './reports/report-service.js';
+import { CdrSearch } from './reports/cdr-search.js';
 import { CallManager } from './calls/manager.js';
 import { runHotline } from './calls/hotline.js';
 import { RtpEngineProcess } from './media/rtpengine/process.js';
@@ -74,6 +81,8 @@ export interface RunningServer {
   callbacks: CallbackBook;
   recordings: RecordingStore;
   recorder: CallRecorder;
+  /** Call records (journals → PostgreSQL) and the reports over them. */
+  records: { callLog: CallLog; ingester: RecordsIngester; worker: RecordsWorker; reports: ReportService };
   /** CTI: the event stream in Redis, this instance's fan-out to WebSockets, and what publishes into it. */
   events: { stream: EventStream; fanout: EventFanout; publisher: EventPublisher };
   /** The database, once open (undefined while it is unreachable). */
@@ -238,6 +247,15 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   await connectDb(1000);
   const recordings = new RecordingStore({ db: () => db, spoolDir: join(dataDir, 'recordings-spool'), logger });
   await recordings.start();
+  // retention: per queue (or the default), audio deleted and rows marked, hourly
+  const retention = new RecordingRetention({
+    db: () => db,
+    policy: retentionPolicy(config),
+    tenant: config.cti.tenant,
+    roots: [join(dataDir, 'recordings'), join(dataDir, 'voicemail')],
+    logger,
+  });
+  retention.start();
   const recorder = new CallRecorder({
     enabled: config.recording.enabled,
     channels: config.recording.channels,
@@ -288,6 +306,9 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     logger,
   });
   calls.on('call', (call) => recorder.attach(call));
+  // every finished call's summary goes to the call log, for its CDR
+  const callLog = new CallLog(redis, keys, { logger });
+  calls.on('call', (call) => watchCall(call, (summary) => callLog.append(summary)));
   const digitTimeoutMs = opts.digitTimeoutMs ?? config.calls.digitTimeoutSeconds * 1000;
   const ringTimeoutMs = opts.ringTimeoutMs ?? config.calls.ringTimeoutSeconds * 1000;
 
@@ -376,7 +397,11 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
         canRoute: (target, kind) => (kind === 'agent' ? agents.has(target) : calls.canRoute(target) && !agents.has(target)),
         voicemail: (c, mailbox, greeting, maxMs) =>
           recordVoicemail(c, mailbox, { dir: join(dataDir, 'voicemail'), store: recordings, prompt, beep: prompt('beep'), greeting, maxMs }),
-        callback: (_c, req) => callbacks.request(req),
+        callback: async (c, req) => {
+          const booked = await callbacks.request(req);
+          c.outcomes.add('callback');
+          return booked;
+        },
         prompt,
         httpBase: () => httpBase,
         ...(opts.onIvrTrace === undefined ? {} : { onTrace: opts.onIvrTrace }),
@@ -428,9 +453,37 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   const webhookDispatcher = new WebhookDispatcher({ redis, streamKey: stream.key, registry: webhookRegistry, redisUrl: config.redis.url, consumer: instanceId, settings: config.cti.webhooks, logger });
   const webhookWorker = new WebhookWorker({ redisUrl: config.redis.url, registry: webhookRegistry, settings: config.cti.webhooks, logger });
   const slSeconds = new Map(config.queues.map((q) => [q.id, q.serviceLevelSeconds]));
-  const today = new QueueDayStats(acd.store, (q) => slSeconds.get(q) ?? 20);
+  const timeZone = config.reports.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const shortAbandonMs = config.reports.shortAbandonSeconds * 1000;
+  const today = new QueueDayStats(acd.store, (q) => slSeconds.get(q) ?? 20, { timeZone, shortAbandonMs });
+  // records: the journals into PostgreSQL (any instance's worker), and the reports over them
+  const ingester = new RecordsIngester({ db: () => db, acd: acd.store, callLog, shortAbandonMs, logger });
+  const recordsWorker = new RecordsWorker({ redisUrl: config.redis.url, bullPrefix: keys.key('bull'), ingester, everyMs: config.reports.ingestEverySeconds * 1000, logger });
+  const reports = new ReportService(() => db, {
+    timeZone,
+    shortAbandonMs,
+    fcrDays: config.reports.fcrDays,
+    slMs: (q) => (slSeconds.get(q) ?? 20) * 1000,
+    queues: config.queues.map((q) => q.id),
+  });
   const ticker = new QueueStatsTicker({ acd, today, publisher, queues: config.queues, tenant: config.cti.tenant, periodMs: config.cti.events.queueStatsSeconds * 1000, logger });
-  await installCtiRoutes(http, { config, logger, acd, calls, recorder, registrar, issuer, teamsOf, stream, fanout, today, sipWsPort: () => sip.port('WS'), webhooks: { registry: webhookRegistry, deliveries: webhookDispatcher } });
+  await installCtiRoutes(http, {
+    config,
+    logger,
+    acd,
+    calls,
+    recorder,
+    registrar,
+    issuer,
+    teamsOf,
+    stream,
+    fanout,
+    today,
+    sipWsPort: () => sip.port('WS'),
+    webhooks: { registry: webhookRegistry, deliveries: webhookDispatcher },
+    reports: { service: reports, cdrs: new CdrSearch(() => db) },
+    db: () => db,
+  });
   await http.register(mediaStatsRoute(() => ({ endpoints: media.endpointCount, totals: media.totals() })));
   if (flows !== undefined) await http.register(ivrRoutes(flows, flowNumbers));
   if (config.http.exampleAccounts) await http.register(exampleAccounts);
@@ -438,6 +491,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   await webhookDispatcher.start();
   webhookWorker.start();
   ticker.start();
+  await recordsWorker.start();
   await sip.start();
   callbackDialer.start();
   await http.listen({ port: config.http.port, host: config.sip.host });
@@ -456,6 +510,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       flows?.stop();
       callbackDialer.stop();
       await calls.shutdown();
+      await callLog.flush();
       ticker.stop();
       await publisher.drain();
       publisher.stop();
@@ -463,6 +518,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       await sip.stop(opts.drainMs ?? 5000);
       await recorder.flush();
       await recordings.stop();
+      await retention.stop();
       await media.stop();
       await edge?.releaseAll().catch(() => undefined);
       await ptimeEdge?.releaseAll().catch(() => undefined);
@@ -473,6 +529,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       await fanout.stop();
       await webhookDispatcher.stop();
       await webhookWorker.stop();
+      await recordsWorker.stop();
       await http.close();
       redis.disconnect();
       logger.info('stopped');
@@ -480,5 +537,5 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     return stopping;
   };
 
-  return { config, sip, http, redis, registrar, media, calls, acd, queueCalls, flows, callbacks, recordings, recorder, events: { stream, fanout, publisher }, db: () => db, stop };
+  return { config, sip, http, redis, registrar, media, calls, acd, queueCalls, flows, callbacks, recordings, recorder, records: { callLog, ingester, worker: recordsWorker, reports }, events: { stream, fanout, publisher }, db: () => db, stop };
 }

@@ -8,6 +8,7 @@
  *                        [--queue connected|abandoned|overflowed|failed|key:9] [--transfer ok|fail]
  *                        [--config config/example.yaml] [--json]
  *   hotline ivr validate [flow files or dirs…] [--config …] [--render]
+ *   hotline staffing …   Erlang C/A agents needed (src/reports/staffing/cli.ts; --from-history reads the reports)
  *
  * simulate walks a flow with the given digits (one comma-separated group per
  * input: an empty group is silence), time and data-dip answers, and prints the
@@ -23,12 +24,15 @@ import { flowFiles, loadFlowFile, type LoaderOptions } from './ivr/loader.js';
 import { formatReport, simulate } from './ivr/simulate.js';
 import { mapAnswer, type DipRequest, type DipResult } from './ivr/http-dip.js';
 import type { QueueOutcome } from './ivr/types.js';
+import { staffingCommand } from './reports/staffing/cli.js';
+import { openHistory } from './reports/history-source.js';
 
 const USAGE = `usage:
   hotline ivr simulate <flow-file> [--digits 2,1234#] [--at ISO-time] [--var k=v]… [--caller N] [--dialed N]
                        [--http JSON|@file|timeout|status:N|garbage] [--http node=…]… [--queue connected|abandoned|overflowed|failed|key:D]
                        [--transfer ok|fail] [--config file] [--json]
-  hotline ivr validate [files or dirs…] [--config file] [--render]`;
+  hotline ivr validate [files or dirs…] [--config file] [--render]
+  hotline staffing --calls N --aht S --sl-seconds T --target 0.8 [… | --from-history --queue ID] (hotline staffing --help)`;
 
 function die(message: string, code = 2): never {
   process.stderr.write(`${message}\n`);
@@ -169,6 +173,11 @@ async function main(argv: string[]): Promise<void> {
   const [area, command, ...rest] = argv;
   if (area === 'ivr' && command === 'simulate') return simulateCommand(rest);
   if (area === 'ivr' && command === 'validate') return validateCommand(rest);
+  if (area === 'staffing') {
+    const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
+    process.exitCode = await staffingCommand(argv.slice(1), io, { history: openHistory });
+    return;
+  }
   die(USAGE);
 }
 

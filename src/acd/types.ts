@@ -122,6 +122,20 @@ export interface JournalEvent {
   data: Readonly<Record<string, string>>;
 }
 
+/** One entry of the agent state log (Redis Stream `acd:statelog`). */
+export interface StateLogEntry {
+  /** Stream id. */
+  id: string;
+  agentId: string;
+  from: AgentState;
+  to: AgentState;
+  cause: string;
+  reason?: string;
+  /** The call the agent was reserved for, ringing with, talking on or wrapping up (before or after the change). */
+  callId?: string;
+  time: number;
+}
+
 export interface AgentStateChange {
   agentId: string;
   from: AgentState;

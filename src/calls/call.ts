@@ -71,6 +71,14 @@ export class Call extends TypedEmitter<CallEvents> {
   readonly variables = new Map<string, string>();
   /** The queue the caller is (or last was) in. */
   queue: string | undefined;
+  /** Inbound (the caller called us) or outbound (we called a customer: callbacks, campaigns). */
+  direction: 'inbound' | 'outbound' = 'inbound';
+  /** The number the caller dialed (DID), inbound calls. */
+  dialed: string | undefined;
+  /** IVR nodes the call passed through, in order (node ids only: no digits). */
+  readonly ivrPath: string[] = [];
+  /** What the call achieved besides talking to an agent (CDR disposition). */
+  readonly outcomes = new Set<'voicemail' | 'callback'>();
   readonly legs: Leg[] = [];
   private _state: CallState = 'ivr';
   /** The agent leg the caller is talking to (or was, while held/consulting). */

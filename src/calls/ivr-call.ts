@@ -30,6 +30,9 @@ export interface IvrCallDeps {
   onTrace?: (call: Call, event: TraceEvent) => void;
 }
 
+/** A flow looping (menu retries) does not grow a CDR without bound. */
+const MAX_IVR_PATH = 200;
+
 export async function runIvrCall(call: Call, flow: CompiledFlow, dialed: string, deps: IvrCallDeps): Promise<void> {
   const io = new CallerDigits(call);
   const abort = new AbortController();
@@ -75,7 +78,10 @@ export async function runIvrCall(call: Call, flow: CompiledFlow, dialed: string,
         vars,
         clock: { now: () => new Date() },
         apology: [deps.prompt('ivr-error')],
-        trace: (e) => deps.onTrace?.(call, e),
+        trace: (e) => {
+          if (e.kind === 'node' && call.ivrPath.length < MAX_IVR_PATH) call.ivrPath.push(e.node);
+          deps.onTrace?.(call, e);
+        },
       },
       abort.signal,
     );

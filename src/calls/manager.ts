@@ -104,6 +104,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     const callerNumber = incoming.from?.uri.user ?? 'anonymous';
     const leg = new Leg('caller', incoming, endpoint, callerNumber, this.opts.logger);
     const call = this.newCall(leg);
+    call.dialed = incoming.request.uri?.user;
     try {
       await incoming.answer(endpoint.localSdp);
     } catch {
@@ -180,6 +181,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (this.opts.trunkMatch?.test(number) !== true) throw new DialError('unavailable', 'no route for the number');
     const leg = await dialTrunk(this.opts.dial, number, { role: 'caller', from: undefined, ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs, callId: `out-${randomUUID()}`, signal: opts.signal });
     const call = this.newCall(leg);
+    call.direction = 'outbound';
     if (leg.state === 'ended' || !this.accepting) {
       await call.end(leg.state === 'ended' ? 'caller-hangup' : 'shutdown');
       return call;
@@ -250,6 +252,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
         throw new ClickToDialError('cancelled', why, 'agent');
       }
       const call = this.newCall(far);
+      call.direction = 'outbound';
       call.addLeg(agentLeg);
       try {
         call.connect(agentLeg, 'click-to-dial');

@@ -450,6 +450,7 @@ class QueueSession {
         await this.deps.voicemail(this.call, target.mailbox ?? this.queue.id);
       } else if (target.type === 'callback') {
         // The request is in the journal (OVERFLOW, target callback); placing the call back is the dialer's.
+        this.call.outcomes.add('callback');
         await ep?.play([this.deps.prompt('queue-callback')]).catch(() => undefined);
       } else {
         await ep?.play([this.deps.prompt(reason === 'emergency' ? 'queue-closed' : 'no-agent')]).catch(() => undefined);

@@ -99,6 +99,8 @@ export const QueueSchema = Type.Object(
       { ...strict, default: {} },
     ),
     escalation: Type.Array(EscalationStep, { default: [] }),
+    /** This queue's recordings: `retentionDays` overrides recording.retentionDays (0: keep for ever). */
+    recording: Type.Optional(Type.Object({ retentionDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500 })) }, strict)),
     overflow: Type.Object(
       {
         onMaxWait: Type.Optional(OverflowTargetSchema),

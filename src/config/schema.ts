@@ -1,3 +1,4 @@
+import { isTimeZone } from '../reports/core/intervals.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { AcdSchema, AgentAcdFields, QueueSchema, type OverflowTarget } from './acd-schema.js';
 
@@ -147,6 +148,8 @@ const RecordingSchema = Type.Object(
     enabled: Type.Boolean({ default: true }),
     /** 2: stereo, caller left and agent right; 1: one mixed channel. */
     channels: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 2 }),
+    /** Days a recording's audio is kept (from its start) unless its queue says otherwise; 0 or unset: for ever. */
+    retentionDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500 })),
   },
   { ...strict, default: {} },
 );
@@ -187,7 +190,7 @@ const IvrSchema = Type.Object(
   { ...strict, default: {} },
 );
 
-export const CTI_SCOPES = ['agent:self', 'supervisor', 'calls:control', 'events:read', 'admin'] as const;
+export const CTI_SCOPES = ['agent:self', 'supervisor', 'calls:control', 'events:read', 'recordings:read', 'admin'] as const;
 export type CtiScope = (typeof CTI_SCOPES)[number];
 
 const ApiKeySchema = Type.Object(
@@ -244,6 +247,21 @@ const CtiSchema = Type.Object(
   { ...strict, default: {} },
 );
 
+/** Call records and KPI reports (docs/reports.md). */
+const ReportsSchema = Type.Object(
+  {
+    /** The call center's time zone: report intervals follow its wall clock (IANA name; default: the server's). */
+    timeZone: Type.Optional(Type.String({ minLength: 1 })),
+    /** An abandon with a wait under this is a short abandon (left out of the abandon rate). */
+    shortAbandonSeconds: Type.Integer({ minimum: 0, maximum: 120, default: 5 }),
+    /** First-contact resolution: a call is resolved if its caller number does not call again within this many days. */
+    fcrDays: Type.Integer({ minimum: 1, maximum: 90, default: 7 }),
+    /** How often the records worker copies the journals into the database. */
+    ingestEverySeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 2 }),
+  },
+  { ...strict, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     sip: SipSchema,
@@ -282,6 +300,7 @@ export const ConfigSchema = Type.Object(
     acd: AcdSchema,
     ivr: IvrSchema,
     cti: CtiSchema,
+    reports: ReportsSchema,
   },
   strict,
 );
@@ -293,7 +312,7 @@ export type { QueueConfig, AcdConfig, Requirement, OverflowTarget, Strategy } fr
 
 /** Rules a JSON schema cannot express. Call only on a value that passed the schema. */
 export function checkConfigRules(config: Config): ConfigIssue[] {
-  return [...checkAgents(config), ...checkRegistration(config), ...checkMedia(config), ...checkQueues(config)];
+  return [...checkAgents(config), ...checkRegistration(config), ...checkMedia(config), ...checkQueues(config), ...checkReports(config)];
 }
 
 function checkAgents(config: Config): ConfigIssue[] {
@@ -397,4 +416,9 @@ function checkQueues(config: Config): ConfigIssue[] {
   const fallback = config.acd.hotlineDefaultQueue;
   if (fallback !== undefined && !queueIndex.has(fallback)) issues.push({ path: '/acd/hotlineDefaultQueue', message: `unknown queue "${fallback}"` });
   return issues;
+}
+
+function checkReports(config: Config): ConfigIssue[] {
+  const tz = config.reports.timeZone;
+  return tz === undefined || isTimeZone(tz) ? [] : [{ path: '/reports/timeZone', message: `unknown time zone "${tz}" (an IANA name such as Europe/Berlin)` }];
 }

@@ -8,6 +8,9 @@ import type { AcdService } from '../acd/service/acd-service.js';
 import type { CallManager } from '../calls/manager.js';
 import type { CallRecorder } from '../recording/recorder.js';
 import type { Registrar } from '../sip/registrar/registrar.js';
+import type { Db } from '../store/db.js';
+import type { ReportService } from '../reports/report-service.js';
+import type { CdrSearch } from '../reports/cdr-search.js';
 import type { TeamsOf } from './auth/principal.js';
 import type { TokenIssuer } from './auth/tokens.js';
 import type { EventFanout } from './events/fanout.js';
@@ -33,4 +36,8 @@ export interface CtiContext {
   webhooks: { registry: WebhookRegistry; deliveries: WebhookDeliveries };
   /** The SIP WebSocket transport's bound port (config.sip.wsPort may be 0: any free port); unset: the config's. */
   sipWsPort?: () => number;
+  /** Historical reports and call records; unset: those routes answer 503. */
+  reports?: { service: ReportService; cdrs: CdrSearch };
+  /** The database (recordings search, playback, audit), undefined while it is down; unset: those routes answer 503. */
+  db?: () => Db | undefined;
 }

@@ -1,88 +1,79 @@
 /**
- * Today's figures per queue, counted from the ACD journal (the same events
- * the historical reports will read, so live and historical figures agree).
- *
- * Definitions (docs/cti.md):
- *   offered           callers who entered the queue today (ENTERQUEUE)
- *   answered          CONNECT
- *   answeredWithinSl  CONNECT with holdtime ≤ the queue's serviceLevelSeconds
- *   abandoned         ABANDON (caller hung up while waiting)
- *   service level     answeredWithinSl ÷ (answered + abandoned + exited) × 100, where exited counts
- *                     callers who left the queue otherwise (timeout, empty, key, overflow, lost);
- *                     callers still waiting are not in it yet
- *   ASA               mean holdtime of the answered calls
+ * Today's figures per queue, live: the ACD journal since local midnight,
+ * counted by the same code as the historical reports (src/reports/core:
+ * segments, then a QueueTally per queue), so the wallboard and the report
+ * for today give the same figures. Definitions in docs/reports.md; in short:
+ *   offered           callers who entered the queue today
+ *   answered          answered by an agent
+ *   answeredWithinSl  answered with a wait ≤ the queue's serviceLevelSeconds
+ *   abandoned         hung up while waiting or ringing
+ *   service level     answeredWithinSl ÷ (offered − still waiting) × 100
+ *   ASA               mean wait of the answered calls
  *
  * `DayCounters` is pure (events in, figures out); `QueueDayStats` reads the
  * journal from the start of the day, then incrementally.
  */
 import type { JournalEvent } from '../acd/types.js';
 import type { AcdStore } from '../acd/store/acd-store.js';
+import { intervalStart, nextInterval } from '../reports/core/intervals.js';
+import { QueueTally } from '../reports/core/queue-figures.js';
+import { SegmentBuilder } from '../reports/core/segments.js';
 import type { QueueToday } from './events/types.js';
 
-interface Counts {
-  offered: number;
-  answered: number;
-  answeredWithinSl: number;
-  abandoned: number;
-  exited: number;
-  holdSecondsSum: number;
-}
-
-const EXITS = new Set(['EXITWITHTIMEOUT', 'EXITEMPTY', 'EXITWITHKEY', 'EXITLOST', 'OVERFLOW']);
-
 export class DayCounters {
-  private readonly counts = new Map<string, Counts>();
+  private readonly builder = new SegmentBuilder();
 
-  constructor(private readonly slSeconds: (queue: string) => number) {}
+  constructor(
+    private readonly slSeconds: (queue: string) => number,
+    private readonly shortAbandonMs = 5000,
+  ) {}
 
   apply(e: JournalEvent): void {
-    if (e.queue === undefined || e.queue === '') return;
-    let c = this.counts.get(e.queue);
-    if (c === undefined) this.counts.set(e.queue, (c = { offered: 0, answered: 0, answeredWithinSl: 0, abandoned: 0, exited: 0, holdSecondsSum: 0 }));
-    if (e.event === 'ENTERQUEUE') c.offered += 1;
-    else if (e.event === 'CONNECT') {
-      const hold = Number(e.data.holdtime ?? 0);
-      c.answered += 1;
-      c.holdSecondsSum += Number.isFinite(hold) ? hold : 0;
-      if (hold <= this.slSeconds(e.queue)) c.answeredWithinSl += 1;
-    } else if (e.event === 'ABANDON') c.abandoned += 1;
-    else if (EXITS.has(e.event)) c.exited += 1;
+    this.builder.apply(e);
   }
 
   today(queue: string): QueueToday {
-    const c = this.counts.get(queue);
-    if (c === undefined) return { offered: 0, answered: 0, abandoned: 0, answeredWithinSl: 0, serviceLevelPct: null, asaMs: null };
-    const finished = c.answered + c.abandoned + c.exited;
+    const tally = new QueueTally(this.slSeconds(queue) * 1000, this.shortAbandonMs);
+    for (const s of this.builder.segments()) if (s.queue === queue) tally.add(s);
+    const f = tally.figures();
     return {
-      offered: c.offered,
-      answered: c.answered,
-      abandoned: c.abandoned,
-      answeredWithinSl: c.answeredWithinSl,
-      serviceLevelPct: finished === 0 ? null : Math.round((c.answeredWithinSl / finished) * 1000) / 10,
-      asaMs: c.answered === 0 ? null : Math.round((c.holdSecondsSum / c.answered) * 1000),
+      offered: f.offered,
+      answered: f.answered,
+      abandoned: f.abandoned,
+      answeredWithinSl: f.answeredWithinSl,
+      serviceLevelPct: f.serviceLevelPct,
+      asaMs: f.asaMs,
     };
   }
 }
 
-/** Local midnight of the day containing `ms`. */
-export function startOfDay(ms: number): number {
-  const d = new Date(ms);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
+/** Stream ids are Redis's clock, event times the servers': read a little before midnight, keep by event time. */
+const CLOCK_SKEW_MS = 60_000;
+
+export interface QueueDayStatsOptions {
+  /** The reports' time zone: "today" is its local day. Default: the server's. */
+  timeZone?: string;
+  shortAbandonMs?: number;
+  now?: () => number;
 }
 
 export class QueueDayStats {
   private counters: DayCounters;
   private day = 0;
+  private dayEnd = 0;
   private lastId = '';
   private refreshing: Promise<void> | undefined;
+  private readonly timeZone: string;
+  private readonly now: () => number;
 
   constructor(
     private readonly store: AcdStore,
     private readonly slSeconds: (queue: string) => number,
-    private readonly now: () => number = Date.now,
+    private readonly opts: QueueDayStatsOptions = {},
   ) {
-    this.counters = new DayCounters(slSeconds);
+    this.timeZone = opts.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    this.now = opts.now ?? Date.now;
+    this.counters = new DayCounters(slSeconds, opts.shortAbandonMs);
   }
 
   /** Read journal entries since the last refresh (from midnight on a new day). */
@@ -92,16 +83,17 @@ export class QueueDayStats {
   }
 
   private async read(): Promise<void> {
-    const day = startOfDay(this.now());
+    const now = this.now();
+    const day = intervalStart(now, 'day', this.timeZone);
     if (day !== this.day) {
       this.day = day;
-      this.counters = new DayCounters(this.slSeconds);
-      // nothing read today yet: the first read starts at midnight, inclusive (an entry at `<midnight>-0` counts)
+      this.dayEnd = nextInterval(day, 'day', this.timeZone);
+      this.counters = new DayCounters(this.slSeconds, this.opts.shortAbandonMs);
       this.lastId = '';
     }
     for (;;) {
-      const batch = await this.store.journal(this.lastId === '' ? `${day}-0` : `(${this.lastId}`, 1000);
-      for (const e of batch) this.counters.apply(e);
+      const batch = await this.store.journal(this.lastId === '' ? `${Math.max(0, day - CLOCK_SKEW_MS)}-0` : `(${this.lastId}`, 1000);
+      for (const e of batch) if (e.time >= this.day && e.time < this.dayEnd) this.counters.apply(e);
       if (batch.length > 0) this.lastId = batch[batch.length - 1]!.id;
       if (batch.length < 1000) return;
     }

@@ -34,6 +34,28 @@ export const API_ERRORS = {
   CTI_TARGET_UNREACHABLE: 422,
   /** No recording in progress for the call. */
   CTI_NO_RECORDING: 409,
+  /** No such recording, or one the caller may not hear (its existence is not revealed). */
+  CTI_RECORDING_NOT_FOUND: 404,
+  /** The recording's row says complete but its file is not on disk. */
+  CTI_RECORDING_FILE_MISSING: 404,
+  /** The retention policy deleted the recording's audio; the metadata stays. */
+  CTI_RECORDING_PURGED: 410,
+  /** A recordings search the schema accepts but that makes no sense (from after to, a bad cursor…). */
+  CTI_RECORDING_QUERY_INVALID: 400,
+  /** The Range header asks for bytes the file does not have (the Content-Range header gives the size). */
+  CTI_RANGE_NOT_SATISFIABLE: 416,
+  /** A playback ticket that is malformed, tampered with, or for another recording. */
+  CTI_TICKET_INVALID: 401,
+  /** A playback ticket past its expiry: ask for a new one. */
+  CTI_TICKET_EXPIRED: 401,
+  /** The database (recordings, their audit) is unreachable: try again. */
+  CTI_RECORDINGS_UNAVAILABLE: 503,
+  /** The listen/download could not be audited, so no audio was sent. */
+  CTI_RECORDING_AUDIT_FAILED: 503,
+  /** A report or call-record query the schema accepts but that makes no sense (from after to, too many intervals, a bad cursor). */
+  CTI_REPORT_QUERY_INVALID: 400,
+  /** The records database is unreachable: try again. */
+  CTI_REPORTS_UNAVAILABLE: 503,
   CTI_RATE_LIMITED: 429,
   /** Known and refused for a stated reason (the message says which). */
   CTI_NOT_SUPPORTED: 501,

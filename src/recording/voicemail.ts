@@ -34,6 +34,7 @@ export async function recordVoicemail(call: Call, mailbox: string, opts: Voicema
   await mkdir(dir, { recursive: true });
   const startedAt = new Date();
   const rec = ep.record({ file, channels: 1 });
+  call.outcomes.add('voicemail');
   call.log?.info({ recordingId: id, mailbox }, 'voicemail recording');
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, opts.maxMs ?? 120_000);

@@ -18,9 +18,19 @@ import { luaScriptCandidates } from './lua.js';
 export interface Db {
   /** One statement with `$1…` parameters. Rejects with a `DbError`. */
   query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * Runs `fn` on one connection inside BEGIN … COMMIT (ROLLBACK when it throws): all of its
+   * statements land or none do. Rejects with a `DbError` (or what `fn` threw, if not a db failure).
+   */
+  transaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T>;
   /** Idempotent. */
   close(): Promise<void>;
   readonly kind: 'postgres' | 'pglite';
+}
+
+/** The statements of one transaction. */
+export interface DbTx {
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 /**
@@ -81,6 +91,34 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     throw err;
   }
   return backend.db;
+}
+
+/** `Db.transaction` on a backend: driver errors become `DbError`s, the caller's own errors pass through. */
+function transactionOf(backend: () => Backend): Db['transaction'] {
+  return async (fn) => {
+    let own: unknown;
+    try {
+      return await backend().transaction(async (tx) => {
+        try {
+          return await fn({
+            query: async <R>(sql: string, params?: unknown[]) => {
+              try {
+                return await tx.query<R>(sql, params);
+              } catch (err) {
+                throw toDbError(err, 'query in transaction failed');
+              }
+            },
+          });
+        } catch (err) {
+          own = err;
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (err === own) throw err; // the caller's own error, or a DbError from one of its statements
+      throw toDbError(err, 'transaction failed');
+    }
+  };
 }
 
 // ---- errors ----
@@ -144,6 +182,7 @@ function openPostgres(url: string, opts: OpenDbOptions): Backend {
   let closed: Promise<void> | undefined;
   const db: Db = {
     kind: 'postgres',
+    transaction: transactionOf(() => backend),
     async query<R>(sql: string, params?: unknown[]) {
       try {
         const result = await pool.query(sql, params);
@@ -190,7 +229,7 @@ function openPostgres(url: string, opts: OpenDbOptions): Backend {
     }
   }
 
-  return {
+  const backend: Backend = {
     db,
     transaction,
     async prepareSchema(schema) {
@@ -203,6 +242,7 @@ function openPostgres(url: string, opts: OpenDbOptions): Backend {
       });
     },
   };
+  return backend;
 }
 
 async function openPglite(opts: OpenDbOptions): Promise<Backend> {
@@ -220,6 +260,7 @@ async function openPglite(opts: OpenDbOptions): Promise<Backend> {
   let closed: Promise<void> | undefined;
   const db: Db = {
     kind: 'pglite',
+    transaction: transactionOf(() => backend),
     async query<R>(sql: string, params?: unknown[]) {
       try {
         const result = await lite.query<R>(sql, params);
@@ -236,7 +277,7 @@ async function openPglite(opts: OpenDbOptions): Promise<Backend> {
     },
   };
 
-  return {
+  const backend: Backend = {
     db,
     // PGlite is one connection in one process: its transaction() already serialises callers.
     transaction: (fn) =>
@@ -256,6 +297,7 @@ async function openPglite(opts: OpenDbOptions): Promise<Backend> {
       }
     },
   };
+  return backend;
 }
 
 function errorMessage(err: unknown): string {

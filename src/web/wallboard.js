@@ -11,6 +11,14 @@
  *
  * Service level below target turns red; the target is 80 % unless the page
  * is opened with ?slTarget=<percent>.
+ *
+ * Recordings (supervisor or recordings:read): a search form on
+ * GET /v1/recordings (what the server returns is already only what this
+ * login may hear), a results table with More for the next page, and Play /
+ * Download: POST /v1/recordings/:id/playback gives a short-lived ticket URL,
+ * which the <audio> element plays (it cannot send the bearer token) or a
+ * link downloads (&download=1). Every listen and download is audited by the
+ * server.
  */
 import { CtiClient, $, clock, duration, el, stateLabel } from './cti-client.js';
 
@@ -248,6 +256,151 @@ function onEvent(e) {
   }
 }
 
+// ── recordings ──────────────────────────────────────────────────────────
+
+let recCursor = null;
+/** The filters of the search shown, for More. */
+let recQuery = null;
+
+/** Keeps a select's choice while its options are rebuilt. */
+function fillSelect(id, values) {
+  const sel = /** @type {HTMLSelectElement} */ ($(id));
+  const chosen = sel.value;
+  sel.replaceChildren(el('option', { value: '', text: 'any' }), ...values.map(([value, label]) => el('option', { value, text: label })));
+  if (values.some(([value]) => value === chosen)) sel.value = chosen;
+}
+
+function fillRecordingFilters() {
+  const me = cti.session?.agentId;
+  const ids = [...agents.keys()];
+  if (me !== undefined && !ids.includes(me)) ids.push(me);
+  fillSelect('rec-agent', ids.sort().map((id) => [id, agents.has(id) ? `${agents.get(id).name} (${id})` : id]));
+  fillSelect('rec-queue', [...queues.values()].map((q) => [q.id, q.name]));
+}
+
+/** A datetime-local value (local time) as ISO, or undefined. */
+function isoOf(value) {
+  if (value === '') return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+function recordingQuery() {
+  const q = new URLSearchParams();
+  const from = isoOf(/** @type {HTMLInputElement} */ ($('rec-from')).value);
+  const to = isoOf(/** @type {HTMLInputElement} */ ($('rec-to')).value);
+  if (from !== undefined) q.set('from', from);
+  if (to !== undefined) q.set('to', to);
+  for (const [id, key] of [['rec-agent', 'agentId'], ['rec-queue', 'queue'], ['rec-disposition', 'disposition']]) {
+    const v = /** @type {HTMLSelectElement} */ ($(id)).value;
+    if (v !== '') q.set(key, v);
+  }
+  const caller = /** @type {HTMLInputElement} */ ($('rec-caller')).value.trim();
+  if (caller.endsWith('*') && caller.length > 1) q.set('callerPrefix', caller.slice(0, -1));
+  else if (caller !== '') q.set('caller', caller);
+  q.set('limit', '25');
+  return q;
+}
+
+function recordingRow(r) {
+  const play = el('button', { type: 'button', class: 'go', 'data-testid': `rec-play-${r.id}`, text: 'Play' });
+  play.addEventListener('click', () => void playRecording(r));
+  const download = el('a', { href: '#', class: 'download', 'data-testid': `rec-download-${r.id}`, text: 'Download' });
+  download.addEventListener('click', (e) => {
+    e.preventDefault();
+    void downloadRecording(r);
+  });
+  return el(
+    'tr',
+    { 'data-recording': r.id, 'data-testid': `rec-${r.id}` },
+    el('td', { class: 'rec-started', text: new Date(r.startedAt).toLocaleString([], { hour12: false }) }),
+    el('td', { class: 'rec-caller', text: r.callerNumber }),
+    el('td', { class: 'rec-agent', text: r.agentId === null ? '—' : agents.get(r.agentId)?.name ?? r.agentId }),
+    el('td', { class: 'rec-queue', text: r.queue === null ? '—' : queues.get(r.queue)?.name ?? r.queue }),
+    el('td', { class: 'rec-disposition', text: r.disposition ?? '—' }),
+    el('td', { class: 'rec-duration timer', text: duration(r.durationMs) }),
+    el('td', { class: 'rec-actions' }, play, ' ', download),
+  );
+}
+
+async function searchRecordings(more) {
+  const body = $('rec-results').querySelector('tbody');
+  message('rec-message', more ? '' : 'Searching…');
+  if (!more) {
+    recQuery = recordingQuery();
+    recCursor = null;
+  }
+  const q = new URLSearchParams(recQuery ?? undefined);
+  if (more && recCursor !== null) q.set('cursor', recCursor);
+  $('rec-search').disabled = true;
+  try {
+    const page = await cti.api('GET', `/v1/recordings?${q}`);
+    const rows = page.recordings.map(recordingRow);
+    if (more) body.append(...rows);
+    else body.replaceChildren(...rows);
+    recCursor = page.nextCursor;
+    $('rec-more').classList.toggle('hidden', recCursor === null);
+    const shown = body.children.length;
+    message('rec-message', shown === 0 ? 'No recordings match.' : `${shown} recording${shown === 1 ? '' : 's'}${recCursor === null ? '' : ' (more available)'}`);
+  } catch (err) {
+    message('rec-message', err instanceof Error ? err.message : String(err), 'error');
+  } finally {
+    $('rec-search').disabled = false;
+  }
+}
+
+/** A ticket URL for one recording (the <audio> element and links cannot send the token). */
+async function playbackUrl(r) {
+  const { url } = await cti.api('POST', `/v1/recordings/${encodeURIComponent(r.id)}/playback`);
+  return url;
+}
+
+async function playRecording(r) {
+  const player = /** @type {HTMLMediaElement} */ ($('rec-player'));
+  try {
+    player.src = await playbackUrl(r);
+    for (const row of $('rec-results').querySelectorAll('tr.playing')) row.classList.remove('playing');
+    document.querySelector(`tr[data-recording="${CSS.escape(r.id)}"]`)?.classList.add('playing');
+    $('rec-now').textContent = `${new Date(r.startedAt).toLocaleString([], { hour12: false })} · ${r.callerNumber} · ${duration(r.durationMs)}`;
+    message('rec-message', '');
+    await player.play().catch(() => undefined); // the user can press play on the controls
+  } catch (err) {
+    message('rec-message', err instanceof Error ? err.message : String(err), 'error');
+  }
+}
+
+async function downloadRecording(r) {
+  try {
+    const url = await playbackUrl(r);
+    const a = el('a', { href: `${url}&download=1`, download: `${r.id}.wav`, class: 'hidden' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (err) {
+    message('rec-message', err instanceof Error ? err.message : String(err), 'error');
+  }
+}
+
+function resetRecordings() {
+  const player = /** @type {HTMLMediaElement} */ ($('rec-player'));
+  player.pause();
+  player.removeAttribute('src');
+  player.load();
+  $('rec-results').querySelector('tbody').replaceChildren();
+  $('rec-more').classList.add('hidden');
+  $('rec-now').textContent = '';
+  $('recordings-card').classList.add('hidden');
+  message('rec-message', '');
+  recCursor = null;
+  recQuery = null;
+}
+
+$('rec-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void searchRecordings(false);
+});
+$('rec-more').addEventListener('click', () => void searchRecordings(true));
+
 // ── login / logout ──────────────────────────────────────────────────────
 
 function message(id, text, kind = 'info') {
@@ -267,6 +420,10 @@ async function login(id, password) {
     }
     $('who').textContent = `Supervisor ${me.agentId ?? ''}${me.teams.length > 0 ? ` · ${me.teams.join(', ')}` : ''}`;
     await refresh();
+    if (cti.hasScope('supervisor') || cti.hasScope('recordings:read')) {
+      fillRecordingFilters();
+      $('recordings-card').classList.remove('hidden');
+    }
     $('login-view').classList.add('hidden');
     $('board-view').classList.remove('hidden');
     $('btn-logout').classList.remove('hidden');
@@ -285,7 +442,13 @@ async function login(id, password) {
       },
     });
     ticker = setInterval(renderTimers, 1000);
-    refresher = setInterval(() => void refresh().catch((err) => message('board-message', err.message, 'error')), 60_000);
+    refresher = setInterval(
+      () =>
+        void refresh()
+          .then(fillRecordingFilters)
+          .catch((err) => message('board-message', err.message, 'error')),
+      60_000,
+    );
   } catch (err) {
     cti.logout();
     message('login-error', err instanceof Error ? err.message : String(err), 'error');
@@ -305,6 +468,7 @@ function signOut(reason) {
   agents.clear();
   $('queues').replaceChildren();
   $('agents').querySelector('tbody').replaceChildren();
+  resetRecordings();
   $('who').textContent = '';
   $('board-view').classList.add('hidden');
   $('btn-logout').classList.add('hidden');

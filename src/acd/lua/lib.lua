@@ -12,6 +12,7 @@ if NOW == nil then return redis.error_reply('ERR acd: now must be a number') end
 
 local CHANGES_MAXLEN = 100000
 local JOURNAL_MAXLEN = 1000000
+local STATELOG_MAXLEN = 1000000
 
 -- allowed[to][from] = true; generated from core/agent-state.ts (AGENT_TRANSITIONS)
 local ALLOWED = --@ALLOWED_TRANSITIONS
@@ -69,7 +70,14 @@ local function journal(event, queue, callId, agentId, data)
     'data', cjson.encode(data or {}))
 end
 
-local function loadAgent(id) return decode(redis.call('GET', key('agent', id))) end
+-- The call an agent was busy with when this run loaded it: a state change that clears
+-- a.call (wrap-up end, pause from wrap-up) still names the call in the state log.
+local LOADED_CALL = {}
+local function loadAgent(id)
+  local a = decode(redis.call('GET', key('agent', id)))
+  if a then LOADED_CALL[id] = a.call or list(a.offers)[1] end
+  return a
+end
 local function loadEntry(callId) return decode(redis.call('GET', key('entry', callId))) end
 
 -- Written with its state-change cause; `from` is the state before this write.
@@ -80,6 +88,13 @@ local function saveAgent(a, from, cause)
   redis.call('SET', key('agent', a.id), json)
   redis.call('SADD', key('agents'), a.id)
   change('a', a.id, json, { 'from', from or a.state, 'cause', cause or '' })
+  -- The agent state log (`statelog`): every change of state, for occupancy and wrap-up
+  -- time in the reports. One entry per run and agent, from the state it was loaded in.
+  if from and from ~= a.state then
+    redis.call('XADD', key('statelog'), 'MAXLEN', '~', STATELOG_MAXLEN, '*',
+      'agentId', a.id, 'from', from, 'to', a.state, 'cause', cause or '', 'reason', a.reason or '',
+      'callId', a.call or list(a.offers)[1] or LOADED_CALL[a.id] or '', 'time', tostring(NOW))
+  end
   return json
 end
 

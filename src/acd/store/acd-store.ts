@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { AcdError } from '../errors.js';
-import type { AgentLive, AgentState, JournalEvent, JournalEventName, QueueEntry, Requirement } from '../types.js';
+import type { AgentLive, AgentState, JournalEvent, JournalEventName, QueueEntry, Requirement, StateLogEntry } from '../types.js';
 import type { AcdKeys } from './keys.js';
 import { parseAgent, parseData, parseEntry } from './codec.js';
 import { SCRIPTS, SCRIPT_KEYS, scriptSource, type ScriptName } from './scripts.js';
@@ -323,6 +323,12 @@ export class AcdStore {
     });
   }
 
+  /** Agent state changes after `fromId` (exclusive when it is an id, as XRANGE with '(' ). */
+  async stateLog(fromId = '-', count = 1000): Promise<StateLogEntry[]> {
+    const rows = await guard(this.redis.xrange(this.keys.statelog(), fromId, '+', 'COUNT', count));
+    return rows.map(([id, fields]) => decodeStateLog(id, fieldMap(fields)));
+  }
+
   async heartbeat(instanceId: string, now: number): Promise<void> {
     await guard(this.redis.zadd(this.keys.instances(), now, instanceId));
   }
@@ -424,4 +430,12 @@ function storeError(err: unknown, what: string): AcdError {
 
 function badReply(script: string): AcdError {
   return new AcdError('ACD_BAD_REPLY', `unexpected reply from ${script}.lua`);
+}
+
+/** A `statelog` stream entry (fields as lib.lua's saveAgent writes them). */
+export function decodeStateLog(id: string, f: Record<string, string | undefined>): StateLogEntry {
+  const entry: StateLogEntry = { id, agentId: f.agentId ?? '', from: (f.from ?? 'logged-out') as AgentState, to: (f.to ?? 'logged-out') as AgentState, cause: f.cause ?? '', time: Number(f.time) };
+  if (f.reason) entry.reason = f.reason;
+  if (f.callId) entry.callId = f.callId;
+  return entry;
 }

@@ -64,6 +64,10 @@ export class AcdKeys {
   journal(): string {
     return this.k('journal');
   }
+  /** Stream of agent state changes (agentId, from, to, cause, reason, callId, time) for occupancy and wrap-up reports. */
+  statelog(): string {
+    return this.k('statelog');
+  }
   /** Zset: instance id by last heartbeat (ms). */
   instances(): string {
     return this.k('instances');

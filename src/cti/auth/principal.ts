@@ -7,6 +7,7 @@
  *   supervisor     the agents of the teams it supervises, their calls and events; queue figures
  *   calls:control  any call (integrators: click-to-dial, transfers, variables)
  *   events:read    every event
+ *   recordings:read  every recording of the tenant (an integrator's archive, QA tool)
  *   admin          everything, webhooks and IVR reloads included
  */
 import type { CtiScope } from '../../config/schema.js';
@@ -98,4 +99,44 @@ export function matches(f: EventFilter, e: EventParties): boolean {
   if (f.all === true) return true;
   if (f.agents !== undefined && ((e.agentId !== undefined && f.agents.includes(e.agentId)) || (e.fromAgentId !== undefined && f.agents.includes(e.fromAgentId)))) return true;
   return f.queues !== undefined && e.queue !== undefined && f.queues.includes(e.queue);
+}
+
+/**
+ * May `p` hear (list, play, download) a recording whose agent is `agentId`?
+ * recordings:read (and admin) every one; an agent its own; a supervisor those
+ * of its teams' agents, and recordings with no agent (voicemail, a caller who
+ * never reached anyone), as it sees queue-level events.
+ */
+export function mayHearRecording(p: Principal, agentId: string | null, teamsOf: TeamsOf): boolean {
+  if (hasScope(p, 'recordings:read')) return true;
+  if (agentId === null) return hasScope(p, 'supervisor');
+  if (p.agentId === agentId && hasScope(p, 'agent:self')) return true;
+  return supervises(p, agentId, teamsOf);
+}
+
+/**
+ * Which recordings `p` may hear, as a filter a search applies (the same rule as
+ * {@link mayHearRecording}, for every agent at once): all of them, those of
+ * `agents` (plus those with no agent when `unassigned`), or none.
+ */
+export type RecordingVisibility =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'some'; readonly agents: readonly string[]; readonly unassigned: boolean }
+  | { readonly kind: 'none' };
+
+/** `knownAgents`: every configured agent id (a recording of an agent no longer configured is recordings:read's only). */
+export function recordingVisibility(p: Principal, knownAgents: readonly string[], teamsOf: TeamsOf): RecordingVisibility {
+  if (hasScope(p, 'recordings:read')) return { kind: 'all' };
+  const candidates = p.agentId === undefined ? knownAgents : [...new Set([...knownAgents, p.agentId])];
+  const agents = candidates.filter((a) => mayHearRecording(p, a, teamsOf));
+  const unassigned = mayHearRecording(p, null, teamsOf);
+  if (agents.length === 0 && !unassigned) return { kind: 'none' };
+  return { kind: 'some', agents, unassigned };
+}
+
+/** Does the filter admit a recording of `agentId`? (What the SQL of a search does, for tests and single rows.) */
+export function visibilityAdmits(v: RecordingVisibility, agentId: string | null): boolean {
+  if (v.kind === 'all') return true;
+  if (v.kind === 'none') return false;
+  return agentId === null ? v.unassigned : v.agents.includes(agentId);
 }

@@ -10,7 +10,7 @@
  * ':' in custom ids, hence the dot; the Idempotency-Key header keeps the
  * `<webhookId>:<eventId>` form.)
  */
-import type { ConnectionOptions } from 'bullmq';
+export { bullConnection, within } from '../../store/bull.js';
 
 export const QUEUE_NAME = 'cti-webhooks';
 
@@ -27,17 +27,6 @@ export type DeliveryResult = { status: number } | { skipped: 'deleted' | 'inacti
 
 export function jobIdFor(webhookId: string, eventId: string): string {
   return `${webhookId}.${eventId}`;
-}
-
-/** BullMQ connection options from the server's Redis URL; `blocking` for workers. */
-export function bullConnection(url: string, blocking: boolean): ConnectionOptions {
-  return {
-    url,
-    // a worker waits out a Redis outage; the producer fails fast and the dispatcher retries the batch
-    maxRetriesPerRequest: blocking ? null : 1,
-    connectTimeout: 2000,
-    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
-  };
 }
 
 /** One recent delivery of a webhook, from BullMQ. */
@@ -57,17 +46,4 @@ export interface DeliveryView {
 export interface WebhookDeliveries {
   /** The webhook's most recent deliveries, newest first. */
   deliveries(webhookId: string, limit: number): Promise<DeliveryView[]>;
-}
-
-/** True when `p` settled within `ms`. */
-export async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([p.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,0 +1,87 @@
+/**
+ * Report intervals: 15 minutes, 30 minutes, an hour or a day, on the wall
+ * clock of the call center's time zone (an IANA name, e.g. Europe/Berlin).
+ * A day is local midnight to midnight, so it is 23 or 25 hours long across a
+ * daylight-saving change; quarter-hours and hours follow the local clock.
+ */
+export type IntervalSize = '15m' | '30m' | 'hour' | 'day';
+
+export const INTERVAL_SIZES: readonly IntervalSize[] = ['15m', '30m', 'hour', 'day'];
+
+const MINUTES: Record<Exclude<IntervalSize, 'day'>, number> = { '15m': 15, '30m': 30, hour: 60 };
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when `timeZone` is a zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+export function wallClock(ms: number, timeZone: string): WallClock {
+  const parts: Partial<Record<string, number>> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1, hour: parts.hour ?? 0, minute: parts.minute ?? 0, second: parts.second ?? 0 };
+}
+
+/** The zone's offset from UTC at `ms`, in ms (east positive). */
+export function offsetAt(ms: number, timeZone: string): number {
+  const w = wallClock(ms, timeZone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
+}
+
+/** The instant a local wall-clock time happens (the earlier one when it happens twice). */
+function instantOf(w: Omit<WallClock, 'second'>, timeZone: string): number {
+  const guess = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
+  const first = guess - offsetAt(guess, timeZone);
+  const second = guess - offsetAt(first, timeZone);
+  return Math.min(first, second);
+}
+
+/** Start of the interval containing `ms`. */
+export function intervalStart(ms: number, size: IntervalSize, timeZone: string): number {
+  const w = wallClock(ms, timeZone);
+  if (size === 'day') return instantOf({ year: w.year, month: w.month, day: w.day, hour: 0, minute: 0 }, timeZone);
+  const m = MINUTES[size];
+  const minuteOfDay = w.hour * 60 + w.minute;
+  const floored = minuteOfDay - (minuteOfDay % m);
+  // sub-hour intervals: step back from `ms` itself, so the repeated hour of a DST change stays two intervals
+  return ms - (((ms % 1000) + 1000) % 1000) - w.second * 1000 - (minuteOfDay - floored) * 60_000;
+}
+
+/** Start of the interval after the one starting at `start`. */
+export function nextInterval(start: number, size: IntervalSize, timeZone: string): number {
+  if (size !== 'day') return start + MINUTES[size] * 60_000;
+  // a day is 23–25 h: land in the next local day and floor to its midnight
+  return intervalStart(start + 26 * 3_600_000, 'day', timeZone);
+}
+
+/** Every interval start s with from ≤ s' end and s < to (the intervals [from, to) touches). */
+export function intervalsBetween(from: number, to: number, size: IntervalSize, timeZone: string): number[] {
+  const out: number[] = [];
+  for (let s = intervalStart(from, size, timeZone); s < to; s = nextInterval(s, size, timeZone)) out.push(s);
+  return out;
+}
