@@ -247,7 +247,23 @@ describe.skipIf(skip)('ACD with real calls (sipp callers and agent phones)', () 
     expect(played.slice(i - 1, i + 4)).toEqual(['hold-music.wav', 'queue-position.wav', 'n-1.wav', 'queue-in-line.wav', 'hold-music.wav']);
     // the dialog kept for crash recovery went with the call
     expect(await t.server.redis.keys(`${t.prefix}acd:dialog:*`)).toEqual([]);
-  }, 40_000);
+
+    // its record, built by the records worker (every 2 s) from the same journals, wrap-up included
+    type CdrRow = { disposition: string; dialed_number: string; queue: string; agent_id: string; wait_ms: string; talk_ms: string; wrap_ms: string; recording_ids: string[]; ivr_path: string[] };
+    let cdr: CdrRow | undefined;
+    await waitFor('CDR with its wrap-up', async () => {
+      cdr = (await t.server.db()?.query<CdrRow>('SELECT * FROM cdrs WHERE call_id = $1 AND wrap_ms > 0', [call.id]))?.rows[0];
+      return cdr !== undefined;
+    }, 15_000);
+    expect(cdr).toMatchObject({ disposition: 'answered', dialed_number: '100', queue: 'sales', agent_id: '1001' });
+    expect(Number(cdr!.wait_ms)).toBeGreaterThan(1000);
+    expect(Number(cdr!.talk_ms)).toBeGreaterThan(1000);
+    expect(Number(cdr!.wrap_ms)).toBeGreaterThanOrEqual(1500);
+    expect(Number(cdr!.wrap_ms)).toBeLessThan(4000);
+    expect(cdr!.recording_ids.sort()).toEqual((await t.server.recordings.findByCall(call.id)).map((r) => r.id).sort());
+    const legs = await t.server.db()!.query<{ role: string; party: string }>('SELECT role, party FROM cdr_legs WHERE call_id = $1 ORDER BY role', [call.id]);
+    expect(legs.rows.map((l) => `${l.role}:${l.party}`)).toEqual(['agent:1001', expect.stringMatching(/^caller:/) as unknown as string]);
+  }, 50_000);
 
   it('1001 never answers → ring timeout: RINGNOANSWER, the caller keeps its place and 1003 (next longest idle) gets the call', async () => {
     const [port1001, port1003] = await loginInOrder('1001', '1003');
