@@ -8,6 +8,7 @@
  *   answeredWithinSl  answered with a wait ≤ the queue's serviceLevelSeconds
  *   abandoned         hung up while waiting or ringing
  *   service level     answeredWithinSl ÷ (offered − still waiting) × 100
+ *   abandon rate      (abandoned − short abandons) ÷ (offered − still waiting − short abandons) × 100
  *   ASA               mean wait of the answered calls
  *
  * `DayCounters` is pure (events in, figures out); `QueueDayStats` reads the
@@ -40,8 +41,10 @@ export class DayCounters {
       offered: f.offered,
       answered: f.answered,
       abandoned: f.abandoned,
+      shortAbandoned: f.shortAbandoned,
       answeredWithinSl: f.answeredWithinSl,
       serviceLevelPct: f.serviceLevelPct,
+      abandonRatePct: f.abandonRatePct,
       asaMs: f.asaMs,
     };
   }

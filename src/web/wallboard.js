@@ -142,6 +142,7 @@ function tileOf(q) {
         metric('answered', 'Answered', `queue-${q.id}-answered`),
         metric('abandoned', 'Abandoned', `queue-${q.id}-abandoned`),
         metric('sl', 'Service level', `queue-${q.id}-sl`),
+        metric('abandon-rate', 'Abandon rate', `queue-${q.id}-abandon-rate`),
         metric('asa', 'ASA', `queue-${q.id}-asa`),
       ),
       el('div', { class: 'queue-agents', 'data-testid': `queue-${q.id}-agents` }),
@@ -157,6 +158,12 @@ function setMetric(tile, name, text, cls) {
   v.parentElement.className = `metric metric-${name}${cls ? ` ${cls}` : ''}`;
 }
 
+/** A percentage as the reports print it: one decimal, none when whole; a dash before the first call. */
+function percent(v) {
+  if (v === null || v === undefined) return '—';
+  return `${Number.isInteger(v) ? v : v.toFixed(1)}%`;
+}
+
 function renderQueue(q) {
   const tile = tileOf(q);
   tile.querySelector('.queue-name').textContent = q.name;
@@ -167,7 +174,9 @@ function renderQueue(q) {
   setMetric(tile, 'answered', String(q.today.answered ?? 0));
   setMetric(tile, 'abandoned', String(q.today.abandoned ?? 0), (q.today.abandoned ?? 0) > 0 ? 'busy' : '');
   const sl = q.today.serviceLevelPct;
-  setMetric(tile, 'sl', sl === null || sl === undefined ? '—' : `${Math.round(sl)}%`, sl === null || sl === undefined ? '' : sl < SL_TARGET ? 'alert below' : 'good');
+  setMetric(tile, 'sl', percent(sl), sl === null || sl === undefined ? '' : sl < SL_TARGET ? 'alert below' : 'good');
+  // short abandons (misdials, instant hang-ups) are out of it, as in the reports
+  setMetric(tile, 'abandon-rate', percent(q.today.abandonRatePct));
   tile.querySelector('[data-metric="sl"]').dataset.target = String(SL_TARGET);
   const asa = q.today.asaMs;
   setMetric(tile, 'asa', asa === null || asa === undefined ? '—' : duration(asa));

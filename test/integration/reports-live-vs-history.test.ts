@@ -44,16 +44,25 @@ describe('live wallboard vs historical report, one scripted morning', () => {
     expect(rows[1]).toMatchObject(EXPECTED.support);
   });
 
-  it('live counters at 18:00 the same day → the same offered, answered, abandoned, SL and ASA as the report', async () => {
+  it('live counters at 18:00 the same day → the same offered, answered, abandoned, abandon rate, SL and ASA as the report', async () => {
     const live = new QueueDayStats(env.store, (q) => SL_SECONDS[q] ?? 20, { timeZone: TZ, shortAbandonMs: 5000, now: () => EVENING });
     await live.refresh();
     const history = await reports.queueReport({ from: new Date(DAY), to: new Date(DAY + 24 * 3_600_000), interval: 'day' });
     for (const queue of ['sales', 'support'] as const) {
       const h = history.find((r) => r.queue === queue)!;
       const l = live.today(queue);
-      expect(l, queue).toStrictEqual({ offered: h.offered, answered: h.answered, abandoned: h.abandoned, answeredWithinSl: h.answeredWithinSl, serviceLevelPct: h.serviceLevelPct, asaMs: h.asaMs });
+      expect(l, queue).toStrictEqual({
+        offered: h.offered,
+        answered: h.answered,
+        abandoned: h.abandoned,
+        shortAbandoned: h.shortAbandoned,
+        answeredWithinSl: h.answeredWithinSl,
+        serviceLevelPct: h.serviceLevelPct,
+        abandonRatePct: h.abandonRatePct,
+        asaMs: h.asaMs,
+      });
     }
-    expect(live.today('sales')).toMatchObject({ serviceLevelPct: 42.9, asaMs: 23_400, abandoned: 2 });
+    expect(live.today('sales')).toMatchObject({ serviceLevelPct: 42.9, abandonRatePct: 16.7, asaMs: 23_400, abandoned: 2 });
   });
 
   it('hourly intervals add up to the day; the 09:00 hour holds c1–c6, the 10:00 hour c7 and c8', async () => {

@@ -95,9 +95,13 @@ export const QueueTodaySchema = Type.Object(
     offered: Type.Integer(),
     answered: Type.Integer(),
     abandoned: Type.Integer(),
+    /** Abandoned with a wait under reports.shortAbandonSeconds. */
+    shortAbandoned: Type.Integer(),
     answeredWithinSl: Type.Integer(),
-    /** answeredWithinSl ÷ (answered + abandoned + exited) × 100; null before the first finished call. */
+    /** answeredWithinSl ÷ (offered − still waiting) × 100 (docs/reports.md); null before the first finished call. */
     serviceLevelPct: Type.Union([Type.Number(), Type.Null()]),
+    /** (abandoned − short) ÷ (offered − still waiting − short) × 100; null before the first finished call. */
+    abandonRatePct: Type.Union([Type.Number(), Type.Null()]),
     asaMs: Type.Union([Type.Integer(), Type.Null()]),
   },
   { additionalProperties: false },

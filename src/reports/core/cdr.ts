@@ -112,14 +112,15 @@ export function overlap(periods: readonly Period[], from: number, to: number): n
 }
 
 /**
- * The wrap-up an agent did after `callId`: from entering wrap-up (on that call) to the next
- * state change. Changes are the agent's, in time order.
+ * The wrap-up an agent did after `callId` (the first one from `after` on): from entering
+ * wrap-up on that call to the agent's next state change.
  */
-export function wrapUpMs(changes: readonly AgentStateEvent[], agentId: string, callId: string): number {
+export function wrapUpMs(changes: readonly AgentStateEvent[], agentId: string, callId: string, after = -Infinity): number {
   const mine = changes.filter((c) => c.agentId === agentId).sort((a, b) => a.at - b.at);
   for (let i = 0; i < mine.length; i++) {
     const c = mine[i]!;
-    if (c.to !== 'wrap-up' || c.callId !== callId) continue;
+    // the first wrap-up after this answer (the same agent may answer the call twice: two visits)
+    if (c.to !== 'wrap-up' || c.callId !== callId || c.at < after) continue;
     const end = mine[i + 1];
     return end === undefined ? 0 : end.at - c.at;
   }
@@ -135,7 +136,7 @@ export function buildCdr(summary: CallSummary | undefined, queueEvents: readonly
       s.holdMs = overlap(summary?.holds ?? [], s.answeredAt, end);
       s.talkMs = Math.max(0, end - s.answeredAt - s.holdMs);
     }
-    if (s.agentId !== undefined) s.wrapMs = wrapUpMs(agentChanges, s.agentId, s.callId);
+    if (s.agentId !== undefined) s.wrapMs = wrapUpMs(agentChanges, s.agentId, s.callId, s.answeredAt);
   }
   for (const s of segments) if (s.outcome === 'abandoned') s.wrapMs = 0;
   const legs = summary?.legs ?? [];
@@ -149,7 +150,9 @@ export function buildCdr(summary: CallSummary | undefined, queueEvents: readonly
   const agents = [...new Set([...answeredSegs.map((s) => s.agentId).filter((a): a is string => a !== undefined), ...legAgents])];
   const transfers = summary?.transfers.length ?? segments.filter((s) => s.transferred).length;
   const answeredAt = answeredSegs[0]?.answeredAt ?? legs.find((l) => l.role === 'agent' && l.answeredAt !== undefined)?.answeredAt ?? null;
-  const lastAbandon = last?.outcome === 'abandoned' ? last : undefined;
+  // a visit still waiting when the call's summary says it ended: the caller hung up in the queue
+  // (its ABANDON not read yet, or never written by a server that died)
+  const lastAbandon = last?.outcome === 'abandoned' || (last?.outcome === 'waiting' && summary !== undefined) ? last : undefined;
 
   let disposition: Disposition;
   if (transfers > 0 && answeredAt !== null) disposition = 'transferred';
@@ -165,7 +168,8 @@ export function buildCdr(summary: CallSummary | undefined, queueEvents: readonly
   const endedAt = summary?.endedAt ?? last?.leftAt ?? null;
   const startedAt = summary?.startedAt ?? first?.enteredAt ?? 0;
   const sum = (f: (s: QueueSegment) => number): number => answeredSegs.reduce((n, s) => n + f(s), 0);
-  const waitMs = answeredSegs[0]?.waitMs ?? last?.waitMs ?? 0;
+  const lastWait = last?.outcome === 'waiting' && summary !== undefined ? Math.max(0, summary.endedAt - last.waitStartAt) : (last?.waitMs ?? 0);
+  const waitMs = answeredSegs[0]?.waitMs ?? lastWait;
   const cdr: Cdr = {
     callId: summary?.callId ?? first?.callId ?? '',
     direction: summary?.direction ?? 'inbound',
@@ -186,8 +190,8 @@ export function buildCdr(summary: CallSummary | undefined, queueEvents: readonly
     holdMs: answeredSegs.length > 0 ? sum((s) => s.holdMs) : overlap(summary?.holds ?? [], summary?.connectedAt ?? 0, summary?.endedAt ?? 0),
     wrapMs: sum((s) => s.wrapMs),
     disposition,
-    shortAbandon: lastAbandon !== undefined && lastAbandon.waitMs < opts.shortAbandonMs,
-    endCause: summary?.endCause ?? (last?.outcome === 'lost' ? 'lost' : null),
+    shortAbandon: disposition === 'abandoned' && lastAbandon !== undefined && lastWait < opts.shortAbandonMs,
+    endCause: summary?.endCause ?? (queueEvents.some((e) => e.event === 'EXITLOST') ? 'lost' : null),
     transfers,
     recordingIds: summary?.recordingIds ?? [],
   };

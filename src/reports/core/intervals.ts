@@ -53,12 +53,21 @@ export function offsetAt(ms: number, timeZone: string): number {
   return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
-/** The instant a local wall-clock time happens (the earlier one when it happens twice). */
+/**
+ * The instant a local wall-clock time happens: the earlier one when it happens twice (clocks
+ * going back), the first instant after the gap when it does not happen at all (clocks going
+ * forward at that time: some zones change at midnight, so a day may start at 01:00).
+ */
 function instantOf(w: Omit<WallClock, 'second'>, timeZone: string): number {
   const guess = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
   const first = guess - offsetAt(guess, timeZone);
   const second = guess - offsetAt(first, timeZone);
-  return Math.min(first, second);
+  const shows = (t: number): boolean => {
+    const c = wallClock(t, timeZone);
+    return c.year === w.year && c.month === w.month && c.day === w.day && c.hour === w.hour && c.minute === w.minute;
+  };
+  const exact = [first, second].filter(shows);
+  return exact.length > 0 ? Math.min(...exact) : Math.max(first, second);
 }
 
 /** Start of the interval containing `ms`. */
@@ -79,9 +88,10 @@ export function nextInterval(start: number, size: IntervalSize, timeZone: string
   return intervalStart(start + 26 * 3_600_000, 'day', timeZone);
 }
 
-/** Every interval start s with from ≤ s' end and s < to (the intervals [from, to) touches). */
+/** Every interval start s with from < s's end and s < to (the intervals [from, to) touches); none when from ≥ to. */
 export function intervalsBetween(from: number, to: number, size: IntervalSize, timeZone: string): number[] {
   const out: number[] = [];
+  if (from >= to) return out;
   for (let s = intervalStart(from, size, timeZone); s < to; s = nextInterval(s, size, timeZone)) out.push(s);
   return out;
 }
