@@ -1,7 +1,9 @@
 // IVR `schedule` node: decides whether the call center is open at an instant,
 // from weekly opening hours and holidays in the schedule's IANA time zone, and
 // when that next changes. Pure: the instant is passed in, nothing is read or
-// written; time-zone maths goes through Intl.DateTimeFormat only.
+// written; time-zone maths goes through Intl.DateTimeFormat only (src/time).
+
+import { offsetAt, wallClock, zoneFormatter } from '../time/wall-clock.js';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: readonly Weekday[] = Object.freeze(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
@@ -49,55 +51,7 @@ interface Range {
 }
 
 // ---------------------------------------------------------------------------
-// Wall clock through Intl
-
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timezone: string): Intl.DateTimeFormat {
-  let fmt = formatters.get(timezone);
-  if (fmt === undefined) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timezone, fmt);
-  }
-  return fmt;
-}
-
-function wallClock(ms: number, timezone: string): WallClock {
-  const clock: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of formatterFor(timezone).formatToParts(ms)) {
-    if (part.type in clock) clock[part.type as keyof WallClock] = Number(part.value);
-  }
-  // Some ICU/engine combinations render midnight as "24" (same date) despite h23.
-  if (clock.hour === 24) clock.hour = 0;
-  return clock;
-}
-
-/** Local wall clock minus UTC, in ms, at instant `ms`. */
-function offsetAt(ms: number, timezone: string): number {
-  const c = wallClock(ms, timezone);
-  const wallAsUtc = Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, c.second);
-  return wallAsUtc - Math.floor(ms / 1000) * 1000;
-}
+// Wall clock: src/time/wall-clock.ts
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
@@ -189,7 +143,7 @@ function isValidTimeZone(timezone: unknown): timezone is string {
   // Newer engines accept "+01:00" offsets; those have no DST rules and are not IANA names.
   if (typeof timezone !== 'string' || timezone === '' || /^[+-]/.test(timezone)) return false;
   try {
-    formatterFor(timezone);
+    zoneFormatter(timezone);
     return true;
   } catch {
     return false;

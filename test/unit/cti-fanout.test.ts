@@ -47,7 +47,7 @@ function stats(queue: string): NewEvent {
     longestWaitMs: 12_000,
     agents: { available: 1 },
     serviceLevelSeconds: 20,
-    today: { offered: 3, answered: 1, abandoned: 0, answeredWithinSl: 1, serviceLevelPct: 100, asaMs: 4000 },
+    today: { offered: 3, answered: 1, abandoned: 0, shortAbandoned: 0, answeredWithinSl: 1, serviceLevelPct: 100, abandonRatePct: 0, asaMs: 4000 },
   };
 }
 

@@ -4,54 +4,15 @@
  * A day is local midnight to midnight, so it is 23 or 25 hours long across a
  * daylight-saving change; quarter-hours and hours follow the local clock.
  */
+import { offsetAt, wallClock, type WallClock } from '../../time/wall-clock.js';
+
 export type IntervalSize = '15m' | '30m' | 'hour' | 'day';
 
 export const INTERVAL_SIZES: readonly IntervalSize[] = ['15m', '30m', 'hour', 'day'];
 
 const MINUTES: Record<Exclude<IntervalSize, 'day'>, number> = { '15m': 15, '30m': 30, hour: 60 };
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True when `timeZone` is a zone this runtime knows. */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-export function wallClock(ms: number, timeZone: string): WallClock {
-  const parts: Partial<Record<string, number>> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1, hour: parts.hour ?? 0, minute: parts.minute ?? 0, second: parts.second ?? 0 };
-}
-
-/** The zone's offset from UTC at `ms`, in ms (east positive). */
-export function offsetAt(ms: number, timeZone: string): number {
-  const w = wallClock(ms, timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
-}
+export { isTimeZone, offsetAt, wallClock, type WallClock } from '../../time/wall-clock.js';
 
 /**
  * The instant a local wall-clock time happens: the earlier one when it happens twice (clocks

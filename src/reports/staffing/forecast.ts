@@ -11,6 +11,7 @@
  * Pure: no I/O.
  */
 import { agentsNeeded, StaffingError, type StaffingModel } from './erlang.js';
+import { isTimeZone, wallClock } from '../../time/wall-clock.js';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export type IntervalMinutes = 15 | 30 | 60;
@@ -58,24 +59,9 @@ function invalid(message: string): never {
   throw new StaffingError('STAFFING_INVALID_INPUT', message);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-    } catch {
-      invalid(`unknown time zone ${JSON.stringify(timeZone)} (an IANA name, e.g. Europe/Berlin)`);
-    }
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 /** Checks an IANA time-zone name (throws STAFFING_INVALID_INPUT). */
 export function checkTimeZone(timeZone: string): void {
-  formatter(timeZone);
+  if (!isTimeZone(timeZone)) invalid(`unknown time zone ${JSON.stringify(timeZone)} (an IANA name, e.g. Europe/Berlin)`);
 }
 
 function dayNumber(date: string): number {
@@ -95,11 +81,11 @@ export function addDays(date: string, days: number): string {
 }
 
 function localOf(ms: number, timeZone: string): Local {
-  const parts: Partial<Record<string, string>> = {};
-  for (const p of formatter(timeZone).formatToParts(ms)) parts[p.type] = p.value;
-  const date = `${parts.year ?? ''}-${parts.month ?? ''}-${parts.day ?? ''}`;
+  checkTimeZone(timeZone);
+  const w = wallClock(ms, timeZone);
+  const date = `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
   const weekday = WEEKDAY_BY_DAY[new Date(`${date}T00:00:00Z`).getUTCDay()] ?? 'mon';
-  return { date, weekday, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+  return { date, weekday, minutes: w.hour * 60 + w.minute };
 }
 
 /** The weekday of a local date. */
