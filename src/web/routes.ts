@@ -1,7 +1,7 @@
 /**
- * The agent softphone and supervisor wallboard pages, served by the server.
+ * The agent softphone, supervisor wallboard and reports pages, served by the server.
  *
- *   GET /softphone, GET /wallboard      the pages (HTML, strict CSP: scripts only from files here)
+ *   GET /softphone, /wallboard, /reports  the pages (HTML, strict CSP: scripts only from files here)
  *   GET /web/<file>                     their scripts and style sheet (an allowlist of names)
  *   GET /web/jssip.js                   JsSIP for the browser (see below)
  *   GET /v1/web/config                  public: where the pages' SIP WebSocket is, the realm, the tenant
@@ -30,12 +30,14 @@ const ASSETS: Readonly<Record<string, string>> = {
   'cti-client.js': 'text/javascript; charset=utf-8',
   'softphone.js': 'text/javascript; charset=utf-8',
   'wallboard.js': 'text/javascript; charset=utf-8',
+  'reports.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 
 const PAGES: Readonly<Record<string, string>> = {
   '/softphone': 'softphone.html',
   '/wallboard': 'wallboard.html',
+  '/reports': 'reports.html',
 };
 
 /**
