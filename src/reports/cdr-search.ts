@@ -97,7 +97,7 @@ function decodeCursor(cursor: string): [number, string] {
 export class CdrSearch {
   constructor(private readonly db: () => Db | undefined) {}
 
-  async search(f: CdrFilter, page: { limit: number; cursor?: string }): Promise<{ calls: CdrView[]; next?: string }> {
+  async search(f: CdrFilter, page: { limit: number; cursor?: string }): Promise<{ calls: CdrView[]; nextCursor: string | null }> {
     const db = this.db();
     if (db === undefined) throw new DbError('DB_UNAVAILABLE', 'cdrs: the database is not connected');
     if (f.from !== undefined && f.to !== undefined && f.from >= f.to) throw new CdrSearchError('`from` must be before `to`');
@@ -133,7 +133,7 @@ export class CdrSearch {
     const more = rows.length > limit;
     const calls = rows.slice(0, limit).map(toView);
     const last = rows[limit - 1];
-    return more && last !== undefined ? { calls, next: encodeCursor(Math.round(last.started), last.call_id) } : { calls };
+    return { calls, nextCursor: more && last !== undefined ? encodeCursor(Math.round(last.started), last.call_id) : null };
   }
 }
 

@@ -108,13 +108,13 @@ describe('GET /v1/reports/agents', () => {
 
 describe('GET /v1/cdrs', () => {
   it('newest first, in pages with a cursor; filters by disposition, queue, caller', async () => {
-    const page1 = (await get(`/v1/cdrs?from=${FROM}&to=${TO}&limit=3`, 'crm')).json<{ calls: { callId: string }[]; next?: string }>();
+    const page1 = (await get(`/v1/cdrs?from=${FROM}&to=${TO}&limit=3`, 'crm')).json<{ calls: { callId: string }[]; nextCursor: string | null }>();
     expect(page1.calls.map((c) => c.callId)).toEqual(['c8', 'c7', 'c6']);
-    const page2 = (await get(`/v1/cdrs?from=${FROM}&to=${TO}&limit=3&cursor=${page1.next ?? ''}`, 'crm')).json<{ calls: { callId: string }[]; next?: string }>();
+    const page2 = (await get(`/v1/cdrs?from=${FROM}&to=${TO}&limit=3&cursor=${page1.nextCursor ?? ''}`, 'crm')).json<{ calls: { callId: string }[]; nextCursor: string | null }>();
     expect(page2.calls.map((c) => c.callId)).toEqual(['c5', 'c4', 'c3']);
-    const page3 = (await get(`/v1/cdrs?from=${FROM}&to=${TO}&limit=3&cursor=${page2.next ?? ''}`, 'crm')).json<{ calls: { callId: string }[]; next?: string }>();
+    const page3 = (await get(`/v1/cdrs?from=${FROM}&to=${TO}&limit=3&cursor=${page2.nextCursor ?? ''}`, 'crm')).json<{ calls: { callId: string }[]; nextCursor: string | null }>();
     expect(page3.calls.map((c) => c.callId)).toEqual(['c2', 'c1']);
-    expect(page3.next).toBeUndefined();
+    expect(page3.nextCursor).toBeNull();
 
     const abandoned = (await get('/v1/cdrs?disposition=abandoned', 'crm')).json<{ calls: { callId: string; shortAbandon: boolean }[] }>();
     expect(abandoned.calls.map((c) => [c.callId, c.shortAbandon])).toEqual([

@@ -99,6 +99,39 @@ const CdrQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const Str = Type.String();
+const NStr = Type.Union([Type.String(), Type.Null()]);
+const NTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const CdrSchema = Type.Object(
+  {
+    callId: Str,
+    direction: Str,
+    callerNumber: Str,
+    dialedNumber: NStr,
+    startedAt: Type.String({ format: 'date-time' }),
+    answeredAt: NTime,
+    endedAt: NTime,
+    durationMs: Type.Number(),
+    ivrPath: Type.Array(Str),
+    variables: Type.Record(Str, Str),
+    queues: Type.Array(Str),
+    agents: Type.Array(Str),
+    queue: NStr,
+    agentId: NStr,
+    waitMs: Type.Number(),
+    talkMs: Type.Number(),
+    holdMs: Type.Number(),
+    wrapMs: Type.Number(),
+    disposition: Type.Union(DISPOSITIONS.map((d) => Type.Literal(d))),
+    shortAbandon: Type.Boolean(),
+    endCause: NStr,
+    transfers: Type.Integer(),
+    recordingIds: Type.Array(Str),
+    legs: Type.Array(Type.Object({ legId: Str, role: Str, party: Str, startedAt: Type.String({ format: 'date-time' }), answeredAt: NTime, endedAt: NTime, endCause: NStr })),
+  },
+  { $id: 'Cdr', additionalProperties: false },
+);
+
 const err = { $ref: 'ErrorBody#' };
 const errors = { 400: err, 401: err, 403: err, 503: err };
 
@@ -199,9 +232,9 @@ export function reportRoutes(ctx: CtiContext) {
       {
         schema: {
           tags: ['reports'],
-          summary: 'Call records (CDRs with their legs), newest first; `next` is the cursor of the following page',
+          summary: 'Call records (CDRs with their legs), newest first; `nextCursor` (null on the last page) is the cursor of the following page',
           querystring: CdrQuery,
-          response: { ...errors },
+          response: { 200: Type.Object({ calls: Type.Array(CdrSchema), nextCursor: NStr }), ...errors },
         },
       },
       async (request) => {
