@@ -155,6 +155,24 @@ describe('records: journals → CDRs in PostgreSQL', () => {
     expect((await cdrs(e.db)).get('w1')).toMatchObject({ wrap_ms: '30000' });
   });
 
+  it('on the embedded PGlite (the server without DATABASE_URL) → the same records as on PostgreSQL', async () => {
+    const pg = await scriptedMorning();
+    await pg.ingester().runOnce();
+    const onPg = await derived(pg.db);
+    const lite = await recordsEnv({ pglite: true });
+    try {
+      await runScript(CALLS, { store: lite.store, callLog: lite.callLog, agents: AGENTS });
+      await lite.ingester().runOnce();
+      const onLite = (await derived(lite.db)) as { cdrs: Record<string, unknown>[] };
+      // node-pg gives bigint columns (the *_ms ones, counts) as strings, PGlite as numbers: compare values
+      const numbers = (d: unknown): unknown => JSON.parse(JSON.stringify(d), (k, v: unknown) => ((k.endsWith('_ms') || ['q', 'a', 'c'].includes(k)) && typeof v === 'string' ? Number(v) : v));
+      expect(numbers(onLite)).toEqual(numbers(onPg));
+      expect(onLite.cdrs).toHaveLength(8);
+    } finally {
+      await lite.close();
+    }
+  }, 60_000);
+
   it('the BullMQ worker ingests on its schedule without being asked', async () => {
     const e = await scriptedMorning();
     const worker = new RecordsWorker({ redisUrl: REDIS_URL, bullPrefix: e.keys.key('bull'), ingester: e.ingester(), everyMs: 200 });

@@ -29,7 +29,8 @@ export interface RecordsEnv {
   close(): Promise<void>;
 }
 
-export async function recordsEnv(opts: { shortAbandonMs?: number } = {}): Promise<RecordsEnv> {
+/** `pglite`: the embedded database the server uses without DATABASE_URL, instead of PostgreSQL. */
+export async function recordsEnv(opts: { shortAbandonMs?: number; pglite?: boolean } = {}): Promise<RecordsEnv> {
   const prefix = `test:${randomUUID()}:`;
   const schema = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'hotline-records-'));
@@ -37,7 +38,7 @@ export async function recordsEnv(opts: { shortAbandonMs?: number } = {}): Promis
   const keys = new RedisKeys(prefix);
   const store = new AcdStore(redis, { keys: new AcdKeys(keys), reservationTtlMs: 10_000, missesBeforePause: 3, handleTimeWindow: 50 });
   const callLog = new CallLog(redis, keys);
-  const db = await openDb({ url: TEST_DATABASE_URL, dataDir, schema });
+  const db = opts.pglite === true ? await openDb({ dataDir }) : await openDb({ url: TEST_DATABASE_URL, dataDir, schema });
   return {
     redis,
     keys,
@@ -51,7 +52,7 @@ export async function recordsEnv(opts: { shortAbandonMs?: number } = {}): Promis
       if (found.length > 0) await redis.del(...found).catch(() => 0);
       redis.disconnect();
       await db.close();
-      await dropSchema(schema);
+      if (opts.pglite !== true) await dropSchema(schema);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
