@@ -12,7 +12,8 @@ import type { AcdStore } from '../../src/acd/store/acd-store.js';
 import type { CallSummary } from '../../src/reports/core/cdr.js';
 import type { CallLog } from '../../src/reports/records/call-log.js';
 
-export type Handling = { agent: string; afterMs: number; talkMs: number; hold?: { atMs: number; forMs: number }; wrapMs?: number; transfer?: boolean; agentHangs?: boolean };
+/** `wrapDone`: the agent ends the wrap-up itself ("wrap-up done") at wrapMs, instead of the ACD's sweep at its end. */
+export type Handling = { agent: string; afterMs: number; talkMs: number; hold?: { atMs: number; forMs: number }; wrapMs?: number; wrapDone?: boolean; transfer?: boolean; agentHangs?: boolean };
 
 export interface ScriptedCall {
   callId: string;
@@ -92,8 +93,13 @@ export async function runScript(calls: readonly ScriptedCall[], opts: ScriptOpti
         });
         step(answerAt, () => store.answer(c.callId, h.agent, queue, answerAt));
         const endAt = answerAt + h.talkMs + (h.hold?.forMs ?? 0);
-        step(endAt, () => store.complete(c.callId, h.transfer === true ? 'TRANSFER' : h.agentHangs === true ? 'COMPLETEAGENT' : 'COMPLETECALLER', h.wrapMs ?? 0, {}, endAt));
-        if ((h.wrapMs ?? 0) > 0) step(endAt + h.wrapMs!, () => store.sweep(endAt + h.wrapMs!));
+        // a wrap-up the agent ends itself is set longer (10 min) than it takes
+        const wrapSetMs = h.wrapDone === true ? 600_000 : (h.wrapMs ?? 0);
+        step(endAt, () => store.complete(c.callId, h.transfer === true ? 'TRANSFER' : h.agentHangs === true ? 'COMPLETEAGENT' : 'COMPLETECALLER', wrapSetMs, {}, endAt));
+        if (h.wrapDone === true) {
+          const doneAt = endAt + (h.wrapMs ?? 0);
+          step(doneAt, () => store.agentState(h.agent, 'available', 'wrap-up-done', doneAt, { onlyFrom: ['wrap-up'] }));
+        } else if ((h.wrapMs ?? 0) > 0) step(endAt + h.wrapMs!, () => store.sweep(endAt + h.wrapMs!));
         if (h.hold !== undefined) summary.holds.push({ from: answerAt + h.hold.atMs, to: answerAt + h.hold.atMs + h.hold.forMs });
         if (h.transfer === true) summary.transfers.push({ kind: 'blind', at: endAt, to: '5551234', fromAgentId: h.agent });
         summary.connectedAt ??= answerAt;

@@ -21,8 +21,10 @@
 
 local agentId, to, cause, reason, onlyFrom = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local wrapMs = tonumber(ARGV[8]) or 0
-local a = decode(redis.call('GET', KEYS[1])) or
-  { id = agentId, state = 'logged-out', since = NOW, idleSince = NOW, offers = {}, callsTaken = 0, misses = 0, version = 0 }
+local a = decode(redis.call('GET', KEYS[1]))
+-- the call it was busy with, for the state log: "wrap-up done", a pause or a logout clear a.call below
+if a then LOADED_CALL[agentId] = a.call or list(a.offers)[1] end
+a = a or { id = agentId, state = 'logged-out', since = NOW, idleSince = NOW, offers = {}, callsTaken = 0, misses = 0, version = 0 }
 
 if onlyFrom ~= '' then
   local ok = false
