@@ -245,13 +245,14 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     }
   };
   await connectDb(1000);
-  const recordings = new RecordingStore({ db: () => db, spoolDir: join(dataDir, 'recordings-spool'), logger });
+  const recordings = new RecordingStore({ db: () => db, spoolDir: join(dataDir, 'recordings-spool'), instanceId, logger });
   await recordings.start();
   // retention: per queue (or the default), audio deleted and rows marked, hourly
   const retention = new RecordingRetention({
     db: () => db,
     policy: retentionPolicy(config),
     tenant: config.cti.tenant,
+    instanceId,
     roots: [join(dataDir, 'recordings'), join(dataDir, 'voicemail')],
     logger,
   });
@@ -457,7 +458,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   const shortAbandonMs = config.reports.shortAbandonSeconds * 1000;
   const today = new QueueDayStats(acd.store, (q) => slSeconds.get(q) ?? 20, { timeZone, shortAbandonMs });
   // records: the journals into PostgreSQL (any instance's worker), and the reports over them
-  const ingester = new RecordsIngester({ db: () => db, acd: acd.store, callLog, shortAbandonMs, logger });
+  const ingester = new RecordsIngester({ db: () => db, acd: acd.store, callLog, shortAbandonMs, redis, logger });
   const recordsWorker = new RecordsWorker({ redisUrl: config.redis.url, bullPrefix: keys.key('bull'), ingester, everyMs: config.reports.ingestEverySeconds * 1000, logger });
   const reports = new ReportService(() => db, {
     timeZone,
@@ -519,6 +520,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       await recorder.flush();
       await recordings.stop();
       await retention.stop();
+      // before the database closes: a run in flight finishes (or rolls back) on an open pool
+      await recordsWorker.stop();
       await media.stop();
       await edge?.releaseAll().catch(() => undefined);
       await ptimeEdge?.releaseAll().catch(() => undefined);
@@ -529,7 +532,6 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
       await fanout.stop();
       await webhookDispatcher.stop();
       await webhookWorker.stop();
-      await recordsWorker.stop();
       await http.close();
       redis.disconnect();
       logger.info('stopped');

@@ -6,6 +6,7 @@
  * database outage delays records and loses none; the BullMQ worker does the
  * same on its own schedule.
  */
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DbError, type Db } from '../../src/store/db.js';
 import { RecordsWorker } from '../../src/reports/ingest/worker.js';
@@ -138,21 +139,73 @@ describe('records: journals → CDRs in PostgreSQL', () => {
     expect(Number(all.rows[0]?.n)).toBe(await e.redis.xlen(e.store.keys.journal()));
   });
 
-  it('a wrap-up that ends after the call was recorded → the CDR is rebuilt with it', async () => {
-    const e = (env = await recordsEnv());
-    const t = Date.parse('2024-03-15T09:00:00+01:00');
-    await e.store.agentState('a1', 'available', 'login', t - 1000);
-    await e.store.enqueue({ callId: 'w1', queue: 'sales', priority: 0, owner: 'x', maxLength: 0, caller: '+4930999' }, t);
-    await e.store.reserve('w1', 'sales', [{ id: 'a1', maxOffers: 1 }], t + 1000);
-    await e.store.ring('w1', 'a1', 60_000, t + 1000);
-    await e.store.answer('w1', 'a1', 'sales', t + 5000);
-    await e.store.complete('w1', 'COMPLETECALLER', 30_000, {}, t + 65_000);
+  // the agent's wrap-up ends after the call was already recorded: only the state log has news, and the CDR follows
+  for (const [how, end] of [
+    ['the ACD sweeps it at its end', (e: RecordsEnv, at: number) => e.store.sweep(at)],
+    ['the agent presses "wrap-up done"', (e: RecordsEnv, at: number) => e.store.agentState('a1', 'available', 'wrap-up-done', at)],
+    ['the agent pauses from wrap-up', (e: RecordsEnv, at: number) => e.store.agentState('a1', 'paused', 'pause', at, { reason: 'lunch' })],
+    ['the agent logs out from wrap-up', (e: RecordsEnv, at: number) => e.store.agentState('a1', 'logged-out', 'logout', at)],
+  ] as const) {
+    it(`a wrap-up that ends after the call was recorded (${how}) → the CDR is rebuilt with it`, async () => {
+      const e = (env = await recordsEnv());
+      const t = Date.parse('2024-03-15T09:00:00+01:00');
+      await e.store.agentState('a1', 'available', 'login', t - 1000);
+      await e.store.enqueue({ callId: 'w1', queue: 'sales', priority: 0, owner: 'x', maxLength: 0, caller: '+4930999' }, t);
+      await e.store.reserve('w1', 'sales', [{ id: 'a1', maxOffers: 1 }], t + 1000);
+      await e.store.ring('w1', 'a1', 60_000, t + 1000);
+      await e.store.answer('w1', 'a1', 'sales', t + 5000);
+      await e.store.complete('w1', 'COMPLETECALLER', 30_000, {}, t + 65_000);
+      await e.ingester().runOnce();
+      expect((await cdrs(e.db)).get('w1')).toMatchObject({ disposition: 'answered', talk_ms: '60000', wrap_ms: '0' });
+      await end(e, t + 95_000);
+      // (a pause or logout also writes its PAUSE / AGENTLOGOFF to the queue log)
+      expect(await e.ingester().runOnce()).toMatchObject({ stateChanges: 1, calls: 1 });
+      expect((await cdrs(e.db)).get('w1')).toMatchObject({ wrap_ms: '30000' });
+    });
+  }
+
+  it('an entry the database refuses (a journal time that is no time) → parked in ingest_rejects with the error; every other record still arrives, once', async () => {
+    const e = await scriptedMorning();
+    const bad = await e.redis.xadd(e.store.keys.journal(), '*', 'event', 'ENTERQUEUE', 'time', 'garbage', 'queue', 'sales', 'callId', 'x1', 'agentId', '', 'data', '{}');
+    // and a call after it, whose records must not wait behind it
+    const t = Date.parse('2024-03-15T12:00:00+01:00');
+    await e.store.enqueue({ callId: 'z1', queue: 'sales', priority: 0, owner: 'x', maxLength: 0, caller: '+4930555' }, t);
+    await e.store.leave('z1', 'ABANDON', {}, t + 30_000);
     await e.ingester().runOnce();
-    expect((await cdrs(e.db)).get('w1')).toMatchObject({ disposition: 'answered', talk_ms: '60000', wrap_ms: '0' });
-    // the agent's wrap-up ends half a minute later: only the state log has news, and the CDR follows
-    await e.store.sweep(t + 95_000);
-    expect(await e.ingester().runOnce()).toMatchObject({ queueEvents: 0, stateChanges: 1, calls: 1 });
-    expect((await cdrs(e.db)).get('w1')).toMatchObject({ wrap_ms: '30000' });
+    expect((await cdrs(e.db)).size).toBe(9);
+    expect((await cdrs(e.db)).get('z1')).toMatchObject({ disposition: 'abandoned', wait_ms: '30000' });
+    const rejects = await e.db.query<{ source: string; stream_id: string; error: string }>('SELECT source, stream_id, error FROM ingest_rejects');
+    expect(rejects.rows).toEqual([{ source: 'acd:journal', stream_id: bad, error: expect.stringMatching(/^23502 /) as unknown as string }]);
+    expect(await e.ingester().runOnce()).toEqual({ queueEvents: 0, stateChanges: 0, summaries: 0, calls: 0 });
+  });
+
+  it('a call variable with a NUL character (PostgreSQL cannot store one) → the CDR is written without it', async () => {
+    const e = await scriptedMorning();
+    const [first] = await e.callLog.read('-', 1);
+    e.callLog.append({ ...first!.summary!, callId: 'n1', variables: { note: 'a\u0000b', ['k\u0000']: 'v' } });
+    await e.callLog.flush();
+    await e.ingester().runOnce();
+    expect((await cdrs(e.db)).get('n1')?.variables).toEqual({ note: 'ab', k: 'v' });
+  });
+
+  it('the journal trimmed past the checkpoint (an outage longer than the stream holds) → RECORDS_GAP logged as an error, once; what is left is still ingested', async () => {
+    const e = await scriptedMorning();
+    await e.ingester().runOnce();
+    const t = Date.parse('2024-03-15T12:00:00+01:00');
+    await e.store.enqueue({ callId: 'z1', queue: 'sales', priority: 0, owner: 'x', maxLength: 0, caller: '+4930555' }, t);
+    await e.store.leave('z1', 'ABANDON', {}, t + 30_000);
+    const [, newest] = await e.store.journal('-', 100_000).then((j) => j.slice(-2).map((x) => x.id));
+    // MAXLEN trimming, as a long outage would do it: z1's ENTERQUEUE is gone unread
+    await e.redis.xtrim(e.store.keys.journal(), 'MINID', newest!);
+    const lines: { code?: string; level: number }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as { code?: string; level: number }) });
+    const ingester = e.ingester({ logger });
+    await ingester.runOnce();
+    await ingester.runOnce();
+    expect(lines.filter((l) => l.code === 'RECORDS_GAP')).toHaveLength(1);
+    expect(lines.find((l) => l.code === 'RECORDS_GAP')?.level).toBe(50);
+    const ingested = await e.db.query<{ n: string }>(`SELECT count(*) AS n FROM queue_log WHERE call_id = 'z1'`);
+    expect(ingested.rows[0]?.n).toBe('1');
   });
 
   it('on the embedded PGlite (the server without DATABASE_URL) → the same records as on PostgreSQL', async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AcdStore } from '../../src/acd/store/acd-store.js';
 import { AcdKeys } from '../../src/acd/store/keys.js';
+import type { Logger } from '../../src/log.js';
 import { RecordsIngester } from '../../src/reports/ingest/ingester.js';
 import { CallLog } from '../../src/reports/records/call-log.js';
 import { openDb, type Db } from '../../src/store/db.js';
@@ -25,7 +26,7 @@ export interface RecordsEnv {
   callLog: CallLog;
   db: Db;
   schema: string;
-  ingester: (opts?: { batchSize?: number; db?: () => Db | undefined }) => RecordsIngester;
+  ingester: (opts?: { batchSize?: number; db?: () => Db | undefined; logger?: Logger }) => RecordsIngester;
   close(): Promise<void>;
 }
 
@@ -46,7 +47,16 @@ export async function recordsEnv(opts: { shortAbandonMs?: number; pglite?: boole
     callLog,
     db,
     schema,
-    ingester: (o = {}) => new RecordsIngester({ db: o.db ?? (() => db), acd: store, callLog, shortAbandonMs: opts.shortAbandonMs ?? 5000, ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }) }),
+    ingester: (o = {}) =>
+      new RecordsIngester({
+        db: o.db ?? (() => db),
+        acd: store,
+        callLog,
+        redis,
+        shortAbandonMs: opts.shortAbandonMs ?? 5000,
+        ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+        ...(o.logger === undefined ? {} : { logger: o.logger }),
+      }),
     async close() {
       const found = await redis.keys(`${prefix}*`).catch(() => [] as string[]);
       if (found.length > 0) await redis.del(...found).catch(() => 0);

@@ -14,6 +14,11 @@ export const ms = (col: string): string => `(extract(epoch from ${col}) * 1000):
 export const LOCK = `SELECT pg_advisory_xact_lock(hashtext('hotline.records'), 0)`;
 
 export const READ_CHECKPOINTS = `SELECT source, last_id FROM ingest_checkpoints`;
+export const READ_CHECKPOINT = `SELECT last_id FROM ingest_checkpoints WHERE source = $1`;
+
+export const INSERT_REJECT = `
+INSERT INTO ingest_rejects (source, stream_id, error, payload) VALUES ($1, $2, $3, $4)
+ON CONFLICT (source, stream_id) DO NOTHING`;
 
 export const WRITE_CHECKPOINTS = `
 INSERT INTO ingest_checkpoints (source, last_id, updated_at)
@@ -49,12 +54,15 @@ export const CALL_SUMMARIES = `SELECT call_id, summary FROM call_log WHERE call_
 
 const ORDER_KEY = (t: string): string => `(split_part(${t}.stream_id, '-', 1)::bigint, split_part(${t}.stream_id, '-', 2)::bigint)`;
 
-/** Each wrap-up on these calls, with the agent's next state change in stream order (its end), if there is one yet. */
+/**
+ * Each wrap-up on these calls, with the agent's next state change (its end), if there is one
+ * yet. `n.at >= w.at` lets the (agent_id, at) index find it without sorting the agent's history.
+ */
 export const CALL_WRAP_UPS = `
 SELECT w.call_id, w.agent_id, ${ms('w.at')} AS t,
   (SELECT ${ms('n.at')} FROM agent_state_log n
-    WHERE n.agent_id = w.agent_id AND ${ORDER_KEY('n')} > ${ORDER_KEY('w')}
-    ORDER BY ${ORDER_KEY('n')} LIMIT 1) AS end_t
+    WHERE n.agent_id = w.agent_id AND n.at >= w.at AND ${ORDER_KEY('n')} > ${ORDER_KEY('w')}
+    ORDER BY n.at, ${ORDER_KEY('n')} LIMIT 1) AS end_t
 FROM agent_state_log w WHERE w.call_id IN ${CALL_IDS} AND w.to_state = 'wrap-up'`;
 
 export const UPSERT_CDRS = `

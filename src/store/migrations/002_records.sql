@@ -112,9 +112,23 @@ CREATE TABLE ingest_checkpoints (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Journal entries the database refused even alone (e.g. a character PostgreSQL cannot
+-- store): parked here with the error, so the entries after them still get their records.
+CREATE TABLE ingest_rejects (
+  source      text        NOT NULL,
+  stream_id   text        NOT NULL,
+  at          timestamptz NOT NULL DEFAULT now(),
+  error       text        NOT NULL,
+  -- the entry as JSON text (not jsonb: what jsonb refused must still fit)
+  payload     text        NOT NULL,
+  PRIMARY KEY (source, stream_id)
+);
+
 -- Recordings: retention and audit.
 ALTER TABLE recordings ADD COLUMN purged_at timestamptz;
 ALTER TABLE recordings ADD COLUMN purge_reason text;
+-- the instance whose disk holds the file (each has its own data dir): only it can delete it
+ALTER TABLE recordings ADD COLUMN stored_by text;
 CREATE INDEX recordings_queue_idx ON recordings (queue, started_at);
 CREATE INDEX recordings_caller_idx ON recordings (caller_number, started_at);
 
