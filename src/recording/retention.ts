@@ -15,7 +15,8 @@
  * gone). A file that cannot be deleted (permissions…) leaves its row unmarked
  * for the next pass. With `roots`, a row pointing outside them is never
  * deleted (logged): the database alone cannot make this process remove
- * arbitrary files.
+ * arbitrary files. With `instanceId`, a pass purges only the recordings this
+ * instance stored (each instance has its own data dir, so only it can delete them).
  *
  * `start()` runs a pass after `initialDelayMs`, then every `intervalMs` after
  * the previous pass ended. A pass that fails (database down) is logged as a
@@ -58,6 +59,12 @@ export interface RecordingRetentionOptions {
   policy: RetentionPolicy;
   /** Written into the purge audit rows. */
   tenant?: string;
+  /**
+   * This instance: only rows it stored (recordings.stored_by), and rows from before that column,
+   * are purged here. Every instance has its own data dir, so a file recorded elsewhere is not on
+   * this disk: "already gone" would mark it purged while its audio lives on.
+   */
+  instanceId?: string;
   /** Only files under these directories are deleted (unset: any path a row names). */
   roots?: readonly string[];
   logger?: Logger;
@@ -100,6 +107,7 @@ WHERE r.purged_at IS NULL
   AND COALESCE(p.days, $3::int) > 0
   AND r.started_at < $4::timestamptz - make_interval(days => COALESCE(p.days, $3::int))
   AND ($5::bigint IS NULL OR (r.started_at, r.id) > ('epoch'::timestamptz + $5::bigint * interval '1 microsecond', $6::text))
+  AND ($8::text IS NULL OR r.stored_by = $8::text OR r.stored_by IS NULL)
 ORDER BY r.started_at, r.id
 LIMIT $7`;
 
@@ -151,6 +159,7 @@ export class RecordingRetention {
         after?.us ?? null,
         after?.id ?? null,
         this.batchSize,
+        this.opts.instanceId ?? null,
       ]);
       for (const row of rows) await this.purge(row, now, result);
       const last = rows[rows.length - 1];

@@ -152,7 +152,8 @@ export function encodeCursor(startedUs: string, id: string): string {
 /** The cursor's (µs, id), or a RecordingQueryError. */
 export function decodeCursor(cursor: string): { startedUs: string; id: string } {
   const text = /^[A-Za-z0-9_-]{1,700}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const m = /^(-?\d{1,19})~(.{1,200})$/s.exec(text);
+  // µs since 1970 fit in 16 digits until the year 2286 (and well inside PostgreSQL's timestamp range)
+  const m = /^(-?\d{1,16})~(.{1,200})$/s.exec(text);
   if (m?.[1] === undefined || m[2] === undefined) throw new RecordingQueryError('cursor is not one this server gave out');
   return { startedUs: m[1], id: m[2] };
 }

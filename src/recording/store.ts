@@ -56,6 +56,8 @@ export interface RecordingStoreOptions {
   db: () => Db | undefined;
   spoolDir: string;
   logger?: Logger;
+  /** The instance whose disk holds the files (recordings.stored_by: retention deletes only its own). */
+  instanceId?: string;
   /** Backoff between retries of spooled records; default 1 s doubling to 60 s. */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -77,8 +79,8 @@ const SPOOL_SUFFIX = '.json';
 
 const INSERT_SQL = `INSERT INTO recordings (
   id, call_id, legs, caller_number, agent_id, queue, started_at, answered_at, ended_at,
-  duration_ms, file_path, size_bytes, format, channels, checksum_sha256, status
-) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+  duration_ms, file_path, size_bytes, format, channels, checksum_sha256, status, stored_by
+) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 ON CONFLICT (id) DO NOTHING`;
 
 const SELECT_SQL = `SELECT id, call_id, legs, caller_number, agent_id, queue, started_at, answered_at, ended_at,
@@ -212,7 +214,7 @@ export class RecordingStore {
     const db = this.opts.db();
     if (db === undefined) return new DbError('DB_UNAVAILABLE', 'database not available');
     try {
-      await db.query(INSERT_SQL, toParams(meta));
+      await db.query(INSERT_SQL, [...toParams(meta), this.opts.instanceId ?? null]);
       return undefined;
     } catch (err) {
       return toDbError(err, 'cannot insert recording');

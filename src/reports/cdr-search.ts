@@ -87,7 +87,8 @@ function encodeCursor(startedMs: number, callId: string): string {
 function decodeCursor(cursor: string): [number, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
+    // a time JavaScript (and PostgreSQL) can hold, and an id of reasonable length
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && Math.abs(v[0] as number) <= 8.64e15 && typeof v[1] === 'string' && v[1].length <= 200) return [v[0] as number, v[1]];
   } catch {
     // fall through
   }

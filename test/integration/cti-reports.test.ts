@@ -128,9 +128,11 @@ describe('GET /v1/cdrs', () => {
     expect(c1.calls[1]!.legs.map((l) => l.role).sort()).toEqual(['agent', 'caller']);
   });
 
-  it('a supervisor sees only calls of its agents; a forged cursor → 400', async () => {
+  it('a supervisor sees only calls of its agents; a forged or out-of-range cursor → 400', async () => {
     expect((await get('/v1/cdrs', '1004')).json<{ calls: unknown[] }>().calls).toEqual([]);
     expect(code(await get('/v1/cdrs?cursor=bm9wZQ', 'crm'))).toBe('CTI_REPORT_QUERY_INVALID');
+    // well-formed, but a time no database holds: still a 400, not a 500
+    expect(code(await get(`/v1/cdrs?cursor=${Buffer.from('[1e300,"x"]').toString('base64url')}`, 'crm'))).toBe('CTI_REPORT_QUERY_INVALID');
   });
 });
 

@@ -134,6 +134,19 @@ describe('recording retention', () => {
     expect((await row('gone')).purge_reason).toBe('retention:default:30d');
   });
 
+  it('several instances, each with its own data dir: a pass purges only what its instance stored (and rows from before stored_by), never marks another instance’s recording purged', async () => {
+    // sales8 and support31 were recorded on instance B; this pass runs on A (where their files are not)
+    await h.db.query(`UPDATE recordings SET stored_by = 'B' WHERE id = ANY($1::text[])`, [[id('sales8'), id('support31')]]);
+    await h.db.query(`UPDATE recordings SET stored_by = 'A' WHERE id = $1`, [id('voicemail31')]);
+    expect(await retention({ instanceId: 'A' }).runOnce(NOW)).toEqual({ purged: 2, alreadyMissing: 0, failed: 0 });
+    expect((await row('sales8')).purged_at).toBeNull();
+    expect((await row('support31')).purged_at).toBeNull();
+    expect((await row('voicemail31')).purged_at).not.toBeNull();
+    expect((await row('noqueue40')).purged_at).not.toBeNull();
+    // B's own pass takes its two
+    expect(await retention({ instanceId: 'B' }).runOnce(NOW)).toEqual({ purged: 2, alreadyMissing: 0, failed: 0 });
+  });
+
   it('a crash between the file delete and the row update (the database fails then) is repaired by the next pass', async () => {
     const real = h.db;
     let failing = true;

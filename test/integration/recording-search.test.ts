@@ -163,6 +163,8 @@ describe('recordings search', () => {
     await bad('minDurationMs=5000&maxDurationMs=10', 'CTI_RECORDING_QUERY_INVALID');
     await bad('caller=1&callerPrefix=1', 'CTI_RECORDING_QUERY_INVALID');
     await bad('cursor=bm90LWEtY3Vyc29y', 'CTI_RECORDING_QUERY_INVALID');
+    // a well-formed cursor whose time PostgreSQL cannot hold (19 digits of µs): still a 400, not a 500
+    await bad(`cursor=${Buffer.from('9999999999999999999~x').toString('base64url')}`, 'CTI_RECORDING_QUERY_INVALID');
     expect(await search('admin')).toHaveLength(5);
   });
 
