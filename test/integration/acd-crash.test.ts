@@ -134,7 +134,15 @@ describe.skipIf(skip)('ACD across a kill -9 of the server', () => {
       }
       expect(await redis.keys(`${prefix}acd:dialog:*`)).toEqual([]);
     } finally {
-      for (const c of children) c.kill('SIGKILL');
+      // gone before the next file in this worker opens the same RTP block
+      const gone = (c: ChildProcess): Promise<unknown> =>
+        c.exitCode !== null || c.signalCode !== null
+          ? Promise.resolve()
+          : new Promise((r) => {
+              c.once('exit', r);
+              c.kill('SIGKILL');
+            });
+      await Promise.all(children.map(gone));
       redis.disconnect();
     }
   }, 150_000);

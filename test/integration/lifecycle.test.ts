@@ -5,9 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startTestServer } from '../support/server.js';
-import { freePort } from '../support/ports.js';
+import { freePort, mediaPorts } from '../support/ports.js';
 import { runSipp, sippAvailable } from '../support/sipp.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -28,6 +31,8 @@ async function waitForHealth(port: number, timeoutMs: number): Promise<{ status:
 describe('server lifecycle', () => {
   it('npm start on the test config → /health 200 with sip and redis; SIGTERM → exits 0', async () => {
     const httpPort = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hotline-lifecycle-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
       env: {
@@ -39,6 +44,10 @@ describe('server lifecycle', () => {
         SIP_HOST: '127.0.0.1',
         REDIS_PREFIX: `test:${randomUUID()}:`,
         LOG_LEVEL: 'warn',
+        // this worker's RTP block (the default 10000–20000 spans every parallel worker's) and a data dir of its own
+        RTP_PORT_MIN: String(mediaPorts().rtp.min),
+        RTP_PORT_MAX: String(mediaPorts().rtp.max),
+        DATA_DIR: dataDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
