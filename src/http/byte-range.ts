@@ -24,15 +24,17 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   if (m === null) return { kind: 'full' }; // multi-range, other unit, garbage
   const [, first = '', last = ''] = m;
   if (first === '' && last === '') return { kind: 'full' };
-  if (first.length > 15 || last.length > 15) return { kind: 'unsatisfiable' }; // beyond any file we have
+  if (first.length > 15) return { kind: 'unsatisfiable' }; // starts beyond any file we have
+  // a last byte (or suffix length) past any file is cut to the file, as RFC 9110 says
+  const lastN = last.length > 15 ? Number.MAX_SAFE_INTEGER : Number(last);
   if (first === '') {
-    const n = Number(last);
+    const n = lastN;
     if (n === 0 || size === 0) return { kind: 'unsatisfiable' };
     return { kind: 'partial', start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (start >= size || (last !== '' && Number(last) < start)) return { kind: 'unsatisfiable' };
+  const end = last === '' ? size - 1 : Math.min(lastN, size - 1);
+  if (start >= size || (last !== '' && lastN < start)) return { kind: 'unsatisfiable' };
   return { kind: 'partial', start, end };
 }
 

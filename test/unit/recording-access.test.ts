@@ -107,6 +107,10 @@ describe('parseRange (the audio route’s Range header)', () => {
     ['items=0-9', { kind: 'full' }],
     ['bytes=abc', { kind: 'full' }],
     ['bytes=-', { kind: 'full' }],
+    // a last byte or suffix longer than any number we hold: cut to the file
+    ['bytes=10-99999999999999999999', { kind: 'partial', start: 10, end: 999 }],
+    ['bytes=-99999999999999999999', { kind: 'partial', start: 0, end: 999 }],
+    ['bytes=99999999999999999999-', { kind: 'unsatisfiable' }],
   ] as const)('%s of 1000 bytes → %o', (header, expected) => {
     expect(parseRange(header, size)).toEqual(expected);
   });
