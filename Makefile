@@ -28,6 +28,7 @@ bench: setup ensure-redis
 	npm run bench:media
 	npm run bench:acd
 	npm run bench:cti
+	npm run bench:records
 
 clean:
 	rm -rf dist coverage
