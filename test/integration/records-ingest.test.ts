@@ -139,6 +139,27 @@ describe('records: journals → CDRs in PostgreSQL', () => {
     expect(Number(all.rows[0]?.n)).toBe(await e.redis.xlen(e.store.keys.journal()));
   });
 
+  it('the connection drops at COMMIT (after every statement of the batch ran) → the transaction rolls back whole: no row, no checkpoint; the next run lands everything once', async () => {
+    const e = await scriptedMorning();
+    const dropsAtCommit: Db = {
+      kind: e.db.kind,
+      query: (sql, params) => e.db.query(sql, params),
+      close: () => Promise.resolve(),
+      transaction: (fn) =>
+        e.db.transaction(async (tx) => {
+          await fn(tx);
+          throw new DbError('DB_UNAVAILABLE', 'connection lost at commit');
+        }),
+    };
+    await expect(e.ingester({ db: () => dropsAtCommit }).runOnce()).rejects.toMatchObject({ code: 'DB_UNAVAILABLE' });
+    const counts = await e.db.query<{ q: string; c: string; k: string }>(
+      'SELECT (SELECT count(*) FROM queue_log) AS q, (SELECT count(*) FROM cdrs) AS c, (SELECT count(*) FROM ingest_checkpoints) AS k',
+    );
+    expect(counts.rows[0]).toEqual({ q: '0', c: '0', k: '0' });
+    await e.ingester().runOnce();
+    expect((await cdrs(e.db)).size).toBe(8);
+  });
+
   // the agent's wrap-up ends after the call was already recorded: only the state log has news, and the CDR follows
   for (const [how, end] of [
     ['the ACD sweeps it at its end', (e: RecordsEnv, at: number) => e.store.sweep(at)],
@@ -175,7 +196,7 @@ describe('records: journals → CDRs in PostgreSQL', () => {
     expect((await cdrs(e.db)).size).toBe(9);
     expect((await cdrs(e.db)).get('z1')).toMatchObject({ disposition: 'abandoned', wait_ms: '30000' });
     const rejects = await e.db.query<{ source: string; stream_id: string; error: string }>('SELECT source, stream_id, error FROM ingest_rejects');
-    expect(rejects.rows).toEqual([{ source: 'acd:journal', stream_id: bad, error: expect.stringMatching(/^23502 /) as unknown as string }]);
+    expect(rejects.rows).toEqual([{ source: 'acd:journal', stream_id: bad, error: expect.stringMatching(/^23502 /) }]);
     expect(await e.ingester().runOnce()).toEqual({ queueEvents: 0, stateChanges: 0, summaries: 0, calls: 0 });
   });
 
