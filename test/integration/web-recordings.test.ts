@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, skipReason } from '../support/browser.js';
+import { launchPage, skipReason } from '../support/browser.js';
 import { addCdr, addRecording, wavBytes } from '../support/recordings.js';
 import type { Config, QueueConfig } from '../../src/config/schema.js';
 
@@ -48,7 +48,7 @@ describe.skipIf(reason !== undefined)('the wallboard Recordings panel in Chromiu
   let t: TestServer;
   let browser: Browser;
   let page: Page;
-  const pageLog: string[] = [];
+  let pageLog: string[] = [];
   const ids: Record<string, string> = {};
 
   const audits = async (recordingId: string): Promise<{ action: string; principal: string; byte_range: string }[]> =>
@@ -79,11 +79,7 @@ describe.skipIf(reason !== undefined)('the wallboard Recordings panel in Chromiu
     await add('bob', { agentId: '1002', queue: 'sales', callerNumber: '+15552220002', startedAt: new Date(Date.now() - 2 * hour), durationMs: 1500, audio: wavBytes(1500) }, 'transferred');
     await add('carol', { agentId: '1003', queue: 'sales', callerNumber: '+15551110003', startedAt: new Date(Date.now() - 1 * hour), durationMs: 1000, audio: wavBytes(1000) }, 'answered');
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS], timeout: 20_000 });
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true })).newPage();
-    page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.message}`));
+    ({ browser, page, log: pageLog } = await launchPage({ width: 1400, height: 1000, acceptDownloads: true }));
   }, 60_000);
   afterAll(async () => {
     if (process.env.HARNESS_DEBUG === '1') console.log(pageLog.join('\n'));

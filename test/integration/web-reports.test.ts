@@ -24,7 +24,7 @@ import { Value } from '@sinclair/typebox/value';
 import { QueueSchema } from '../../src/config/acd-schema.js';
 import type { Config, QueueConfig } from '../../src/config/schema.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, skipReason } from '../support/browser.js';
+import { launchPage, skipReason } from '../support/browser.js';
 import { runScript, type ScriptedCall } from '../support/scripted-calls.js';
 import { AGENTS, CALLS, DAY, EXPECTED, SL_SECONDS, TZ } from '../support/fixture-day.js';
 
@@ -64,7 +64,7 @@ describe.skipIf(reason !== undefined)('the reports page in Chromium over a scrip
   let t: TestServer;
   let browser: Browser;
   let page: Page;
-  const pageLog: string[] = [];
+  let pageLog: string[] = [];
   const fail = (what: string): string => `${what}\n--- page console ---\n${pageLog.slice(-40).join('\n')}`;
 
   const text = async (testid: string, col?: string): Promise<string> => {
@@ -122,11 +122,7 @@ describe.skipIf(reason !== undefined)('the reports page in Chromium over a scrip
     });
     await runScript([...CALLS, C9], { store: t.server.acd.store, callLog: t.server.records.callLog, agents: [...AGENTS, A1_SATURDAY] });
     await t.server.records.ingester.runOnce();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS], timeout: 20_000 });
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })).newPage();
-    page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.message}`));
+    ({ browser, page, log: pageLog } = await launchPage({ width: 1400, height: 900, acceptDownloads: true }));
   }, 60_000);
   afterAll(async () => {
     if (process.env.HARNESS_DEBUG === '1') console.log(pageLog.join('\n'));

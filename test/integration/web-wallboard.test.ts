@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
 import { freePort } from '../support/ports.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, skipReason } from '../support/browser.js';
+import { launchPage, skipReason } from '../support/browser.js';
 import { writeSpeechPcap } from '../support/pcap.js';
 import type { Config, QueueConfig } from '../../src/config/schema.js';
 
@@ -64,7 +64,7 @@ describe.skipIf(reason !== undefined)('the wallboard page in Chromium with real 
   let browser: Browser;
   let page: Page;
   let speech: string;
-  const pageLog: string[] = [];
+  let pageLog: string[] = [];
 
   const sipp = async (o: Omit<SippOptions, 'target'>): Promise<SippRun> =>
     runSipp({ target: `127.0.0.1:${t.sipPort}`, ...o, extra: ['-mp', String(await freePort()), ...(o.extra ?? [])] });
@@ -105,11 +105,7 @@ describe.skipIf(reason !== undefined)('the wallboard page in Chromium with real 
     await useBoundSipWsPort(t);
     speech = join(t.dataDir, 'speech.pcap');
     writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, I would like to order two more licences for my team, please.');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS], timeout: 20_000 });
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.message}`));
+    ({ browser, page, log: pageLog } = await launchPage({ width: 1400, height: 900 }));
   }, 60_000);
   afterAll(async () => {
     if (process.env.HARNESS_DEBUG === '1') console.log(pageLog.join('\n'));

@@ -350,3 +350,14 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<Softphone
     },
   };
 }
+
+/** A headless Debian Chromium with one page whose console and errors are kept in `log` (the pages' tests). */
+export async function launchPage(opts: { width?: number; height?: number; acceptDownloads?: boolean } = {}): Promise<{ browser: import('playwright-core').Browser; page: Page; log: string[] }> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS], timeout: 20_000 });
+  const page = await (await browser.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, acceptDownloads: opts.acceptDownloads === true })).newPage();
+  const log: string[] = [];
+  page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+  return { browser, page, log };
+}
