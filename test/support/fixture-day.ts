@@ -7,7 +7,7 @@
  *
  *   call  queue    caller      enters   what happens
  *   c1    sales    +4930111    T        a1 answers after 12 s; talk 120 s with a 20 s hold at 30 s; wrap-up 15 s
- *   c2    sales    +4930222    T+60     a2 answers after 20 s (exactly the SL); talk 60 s; ends its wrap-up itself after 10 s
+ *   c2    sales    +4930222    T+60     a2 answers after 20 s (exactly the SL); talk 60 s; wrap-up 10 s
  *   c3    sales    +4930333    T+120    abandons after 3 s (a short abandon: threshold 5 s)
  *   c4    sales    +4930444    T+180    abandons after 40 s
  *   c5    sales    +4930111    T+300    a1 answers after 25 s; talk 30 s; a1 transfers it (c1's caller called again)
@@ -40,7 +40,7 @@ export const SL_SECONDS: Record<string, number> = { sales: 20, support: 30 };
 
 export const CALLS: ScriptedCall[] = [
   { callId: 'c1', queue: 'sales', caller: '+4930111', at: T, ivrMs: 8 * S, answer: { agent: 'a1', afterMs: 12 * S, talkMs: 120 * S, hold: { atMs: 30 * S, forMs: 20 * S }, wrapMs: 15 * S } },
-  { callId: 'c2', queue: 'sales', caller: '+4930222', at: T + 60 * S, answer: { agent: 'a2', afterMs: 20 * S, talkMs: 60 * S, wrapMs: 10 * S, wrapDone: true, agentHangs: true } },
+  { callId: 'c2', queue: 'sales', caller: '+4930222', at: T + 60 * S, answer: { agent: 'a2', afterMs: 20 * S, talkMs: 60 * S, wrapMs: 10 * S, agentHangs: true } },
   { callId: 'c3', queue: 'sales', caller: '+4930333', at: T + 120 * S, abandon: { afterMs: 3 * S } },
   { callId: 'c4', queue: 'sales', caller: '+4930444', at: T + 180 * S, abandon: { afterMs: 40 * S } },
   { callId: 'c5', queue: 'sales', caller: '+4930111', at: T + 300 * S, answer: { agent: 'a1', afterMs: 25 * S, talkMs: 30 * S, transfer: true } },
