@@ -29,6 +29,7 @@ bench: setup ensure-redis
 	npm run bench:acd
 	npm run bench:cti
 	npm run bench:records
+	npm run bench:dialer
 
 clean:
 	rm -rf dist coverage
