@@ -39,6 +39,8 @@ import { RecordsIngester } from './reports/ingest/ingester.js';
 import { RecordsWorker } from './reports/ingest/worker.js';
 import { ReportService } from './reports/report-service.js';
 import { CdrSearch } from './reports/cdr-search.js';
+import { CampaignStore } from './dialer/campaign-store.js';
+import { DncList } from './dialer/dnc.js';
 import { CallManager } from './calls/manager.js';
 import { runHotline } from './calls/hotline.js';
 import { RtpEngineProcess } from './media/rtpengine/process.js';
@@ -484,6 +486,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     webhooks: { registry: webhookRegistry, deliveries: webhookDispatcher },
     reports: { service: reports, cdrs: new CdrSearch(() => db) },
     db: () => db,
+    dialer: { campaigns: new CampaignStore(redis, keys), dnc: new DncList(redis, keys) },
   });
   await http.register(mediaStatsRoute(() => ({ endpoints: media.endpointCount, totals: media.totals() })));
   if (flows !== undefined) await http.register(ivrRoutes(flows, flowNumbers));

@@ -56,6 +56,15 @@ export const API_ERRORS = {
   CTI_REPORT_QUERY_INVALID: 400,
   /** The records database is unreachable: try again. */
   CTI_REPORTS_UNAVAILABLE: 503,
+  CTI_CAMPAIGN_NOT_FOUND: 404,
+  /** A campaign with that id exists already. */
+  CTI_CAMPAIGN_EXISTS: 409,
+  /** A campaign the schema accepts but the server cannot run (an unknown queue, a country without a numbering plan). */
+  CTI_CAMPAIGN_INVALID: 400,
+  /** A contact list that cannot be read on (an unterminated quote, a row over the size limit): the message gives the line. */
+  CTI_CONTACTS_INVALID: 400,
+  /** A phone number that is not one (the message says why). */
+  CTI_NUMBER_INVALID: 400,
   CTI_RATE_LIMITED: 429,
   /** Known and refused for a stated reason (the message says which). */
   CTI_NOT_SUPPORTED: 501,
