@@ -41,6 +41,8 @@ import { ReportService } from './reports/report-service.js';
 import { CdrSearch } from './reports/cdr-search.js';
 import { CampaignStore } from './dialer/campaign-store.js';
 import { DncList } from './dialer/dnc.js';
+import { DialerEngine } from './dialer/engine.js';
+import { CampaignStats } from './dialer/stats.js';
 import { CallManager } from './calls/manager.js';
 import { runHotline } from './calls/hotline.js';
 import { RtpEngineProcess } from './media/rtpengine/process.js';
@@ -456,6 +458,29 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   const webhookDispatcher = new WebhookDispatcher({ redis, streamKey: stream.key, registry: webhookRegistry, redisUrl: config.redis.url, consumer: instanceId, settings: config.cti.webhooks, logger });
   const webhookWorker = new WebhookWorker({ redisUrl: config.redis.url, registry: webhookRegistry, settings: config.cti.webhooks, logger });
   const slSeconds = new Map(config.queues.map((q) => [q.id, q.serviceLevelSeconds]));
+  // outbound campaigns: pacing every second, attempts as BullMQ jobs any instance's worker places
+  const campaigns = new CampaignStore(redis, keys);
+  const dnc = new DncList(redis, keys);
+  const wrapUp = new Map(config.queues.map((q) => [q.id, (q.wrapUpSeconds ?? config.acd.defaultWrapUpSeconds) * 1000]));
+  const dialer = new DialerEngine({
+    store: campaigns,
+    dnc,
+    stats: new CampaignStats(redis, keys),
+    redis,
+    keys,
+    redisUrl: config.redis.url,
+    bullPrefix: keys.key('bull'),
+    agents: (queue) => acd.queueStats(queue).agents,
+    queueCalls,
+    placeCall: (number, run, o) => calls.placeCall(number, run, o),
+    prompt,
+    lines: config.dialer.lines,
+    cps: config.dialer.cps,
+    ringTimeoutMs: config.dialer.ringTimeoutSeconds * 1000,
+    safeHarborMs: config.dialer.safeHarborSeconds * 1000,
+    wrapUpMs: (q) => wrapUp.get(q) ?? 0,
+    logger,
+  });
   const timeZone = config.reports.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const shortAbandonMs = config.reports.shortAbandonSeconds * 1000;
   const today = new QueueDayStats(acd.store, (q) => slSeconds.get(q) ?? 20, { timeZone, shortAbandonMs });
@@ -486,7 +511,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     webhooks: { registry: webhookRegistry, deliveries: webhookDispatcher },
     reports: { service: reports, cdrs: new CdrSearch(() => db) },
     db: () => db,
-    dialer: { campaigns: new CampaignStore(redis, keys), dnc: new DncList(redis, keys) },
+    dialer: { campaigns, dnc },
   });
   await http.register(mediaStatsRoute(() => ({ endpoints: media.endpointCount, totals: media.totals() })));
   if (flows !== undefined) await http.register(ivrRoutes(flows, flowNumbers));
@@ -496,6 +521,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   webhookWorker.start();
   ticker.start();
   await recordsWorker.start();
+  if (config.dialer.enabled) await dialer.start();
   await sip.start();
   callbackDialer.start();
   await http.listen({ port: config.http.port, host: config.sip.host });
@@ -511,6 +537,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     stopping ??= (async () => {
       logger.info('stopping: no new calls, hanging up calls, draining transactions');
       autoLogin.stop();
+      await dialer.stop();
       flows?.stop();
       callbackDialer.stop();
       await calls.shutdown();

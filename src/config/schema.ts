@@ -247,6 +247,21 @@ const CtiSchema = Type.Object(
   { ...strict, default: {} },
 );
 
+/** The outbound dialer's trunk limits and timings (docs/dialer.md); campaigns are made through the API. */
+const DialerSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    /** Calls the trunk carries at once, and new calls per second. */
+    lines: Type.Integer({ minimum: 1, maximum: 10_000, default: 30 }),
+    cps: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+    /** How long a call rings before it counts as not answered (at least 15 s). */
+    ringTimeoutSeconds: Type.Integer({ minimum: 15, maximum: 120, default: 25 }),
+    /** A person answered with no agent free within this hears the safe-harbor message (abandoned). */
+    safeHarborSeconds: Type.Number({ minimum: 0.5, maximum: 10, default: 2 }),
+  },
+  { ...strict, default: {} },
+);
+
 /** Call records and KPI reports (docs/reports.md). */
 const ReportsSchema = Type.Object(
   {
@@ -301,6 +316,7 @@ export const ConfigSchema = Type.Object(
     ivr: IvrSchema,
     cti: CtiSchema,
     reports: ReportsSchema,
+    dialer: DialerSchema,
   },
   strict,
 );

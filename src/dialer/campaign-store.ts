@@ -128,6 +128,10 @@ export class CampaignStore {
     return raw === null ? undefined : (JSON.parse(raw) as StoredContact);
   }
 
+  async saveContact(id: string, c: StoredContact): Promise<void> {
+    await this.redis.hset(this.keys.contacts(id), c.id, JSON.stringify(c));
+  }
+
   async counts(id: string): Promise<{ contacts: number; ready: number }> {
     const [[, contacts], [, ready]] = (await this.redis.multi().hlen(this.keys.contacts(id)).zcard(this.keys.ready(id)).exec()) as [[Error | null, number], [Error | null, number]];
     return { contacts, ready };
