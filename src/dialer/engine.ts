@@ -149,7 +149,8 @@ export class DialerEngine {
     const count = (...states: string[]): number => states.reduce((n, s) => n + (a[s] ?? 0), 0);
     const available = count('available');
     const busy = count('reserved', 'ringing', 'on-call', 'on-call-outbound', 'wrap-up');
-    const inFlight = Math.max(0, Number((await this.opts.redis.get(this.k('inflight', c.id))) ?? 0));
+    // every contact being dialled holds a lease (any instance): that is what is in flight
+    const inFlight = await this.opts.redis.zcard(this.k('leases', c.id));
     const f = await this.opts.stats.figures(c.id, now);
     const d = pace({
       mode: c.mode,
@@ -187,7 +188,6 @@ export class DialerEngine {
         continue;
       }
       const attempt = contact.attempts + 1;
-      await this.opts.redis.incr(this.k('inflight', c.id));
       await this.queue.add('attempt', { campaignId: c.id, contactId, attempt }, { jobId: `${c.id}.${contactId}.${attempt}`, removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 });
       placed += 1;
     }
@@ -205,8 +205,9 @@ export class DialerEngine {
     const { campaignId, contactId, attempt } = job.data;
     const claimed = await this.opts.redis.set(this.k('attempt', `${campaignId}.${contactId}.${attempt}`), String(this.now()), 'EX', 86_400, 'NX');
     if (claimed !== 'OK') {
-      // taken before (a worker that died mid-attempt): never dialled twice
-      await this.opts.redis.decr(this.k('inflight', campaignId));
+      // taken before (a worker that died mid-attempt): never dialled twice; the contact waits for its next attempt
+      const c = await this.opts.store.get(campaignId);
+      await this.release(campaignId, contactId, this.now() + (c?.retry.failed ?? 60) * 60_000);
       return 'duplicate';
     }
     const log = this.opts.logger?.child({ campaignId, contactId, attempt });
@@ -269,8 +270,9 @@ export class DialerEngine {
       }
       return disposition;
     } finally {
-      await this.opts.redis.decr(this.k('inflight', campaignId)).catch(() => undefined);
       if (c !== undefined && contact !== undefined) await this.settle(c, contact, disposition, { live, connected, ...(handleMs === undefined ? {} : { handleMs }) }).catch((err: unknown) => log?.error({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'attempt outcome not stored'));
+      // the campaign or the contact was deleted meanwhile: nothing to put back, but the lease goes
+      else await this.release(campaignId, contactId, undefined).catch(() => undefined);
       log?.info({ disposition }, 'dialer attempt');
     }
   }
