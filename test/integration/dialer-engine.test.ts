@@ -89,7 +89,7 @@ describe('dialer engine', () => {
     }
     // the DNC contact is out of the line for good; the two being dialled are leased, not in the line
     expect(await redis.zcard(store.keys.ready('spring'))).toBe(0);
-    expect(await redis.zrange(keys.key('dialer', 'leases', 'spring'), 0, -1)).toEqual(['+14155550102', '+14155550103']);
+    expect(await redis.zrange(keys.key('dialer', 'leases', 'spring'), '0', '-1')).toEqual(['+14155550102', '+14155550103']);
   });
 
   it('an attempt job run twice (a worker died mid-call, BullMQ hands it on) → dialled once; the second run is a duplicate', async () => {
