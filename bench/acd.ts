@@ -59,7 +59,7 @@ import { AcdView } from '../src/acd/core/index.js';
 import { AcdStore } from '../src/acd/store/acd-store.js';
 import { AcdKeys } from '../src/acd/store/keys.js';
 import type { AgentProfile, QueueConfig, Strategy } from '../src/acd/types.js';
-import { createRedis, RedisKeys } from '../src/store/redis.js';
+import { createRedis, deletePrefix, RedisKeys } from '../src/store/redis.js';
 import { HostCpuMeter, exited, log, runBenchmark, sleep, startChild } from './proc.js';
 
 const AGENTS = 10_000;
@@ -177,18 +177,6 @@ async function load(store: AcdStore, world: World): Promise<void> {
     const r = await store.enqueue({ callId: c.callId, queue: c.queue, priority: c.priority, owner: 'bench', maxLength: 0 }, Date.now());
     if (r.status !== 'ok') throw new Error(`enqueue of ${c.callId}: ${r.status}`);
   }
-}
-
-/** Deletes every key under `prefix` (SCAN + UNLINK in batches); returns how many. */
-async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let n = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) n += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return n;
 }
 
 // ── the host: Redis's own CPU and script time, other processes ──────────

@@ -70,7 +70,7 @@ import { WebSocket } from 'ws';
 import { parse as parseYaml } from 'yaml';
 import { CtiKeys, EventStream } from '../src/cti/events/stream.js';
 import type { NewEvent } from '../src/cti/events/types.js';
-import { createRedis, RedisKeys } from '../src/store/redis.js';
+import { createRedis, deletePrefix, RedisKeys } from '../src/store/redis.js';
 import { CpuMeter, HostCpuMeter, forwardOutput, freePort, log, makeTempDir, removeTempDir, runBenchmark, sleep, startChild, stopChild, waitForHealth } from './proc.js';
 
 const HOST = '127.0.0.1';
@@ -543,18 +543,6 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
   return field('used_cpu_sys') + field('used_cpu_user');
-}
-
-/** Deletes every key under `prefix` (SCAN + UNLINK); returns how many. */
-async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let n = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) n += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return n;
 }
 
 /**

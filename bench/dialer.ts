@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { AcdStore } from '../src/acd/store/acd-store.js';
 import { AcdKeys } from '../src/acd/store/keys.js';
 import { pace, type DialMode } from '../src/dialer/pacing.js';
-import { createRedis, RedisKeys, type Redis } from '../src/store/redis.js';
+import { createRedis, deletePrefix, RedisKeys, type Redis } from '../src/store/redis.js';
 import { log } from './proc.js';
 
 const args = process.argv.slice(2);
@@ -234,7 +234,7 @@ async function simulate(redis: Redis, mode: DialMode): Promise<Result> {
   events.push(T0, () => tick(T0));
   for (let e = events.pop(); e !== undefined; e = events.pop()) await e.run();
 
-  await deleteKeys(redis, keys.prefix);
+  await deletePrefix(redis, keys.prefix);
   const staffedMs = AGENTS * HOURS * 3_600_000;
   const round1 = (x: number): number => Math.round(x * 10) / 10;
   return {
@@ -246,15 +246,6 @@ async function simulate(redis: Redis, mode: DialMode): Promise<Result> {
     live_answers: liveAnswers,
     abandoned,
   };
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
 }
 
 async function main(): Promise<void> {

@@ -26,7 +26,7 @@ import { RecordsIngester } from '../src/reports/ingest/ingester.js';
 import { CallLog } from '../src/reports/records/call-log.js';
 import { ReportService } from '../src/reports/report-service.js';
 import { openDb } from '../src/store/db.js';
-import { createRedis, RedisKeys } from '../src/store/redis.js';
+import { createRedis, deletePrefix, RedisKeys } from '../src/store/redis.js';
 import { log } from './proc.js';
 
 const args = process.argv.slice(2);
@@ -147,8 +147,7 @@ async function main(): Promise<void> {
       })}\n`,
     );
   } finally {
-    const found = await redis.keys(`${prefix}*`);
-    for (let i = 0; i < found.length; i += 1000) await redis.del(...found.slice(i, i + 1000));
+    await deletePrefix(redis, prefix);
     redis.disconnect();
     await db.close();
     const client = new pg.Client({ connectionString: PG_URL });

@@ -50,6 +50,18 @@ export function redisReady(redis: Redis): boolean {
   return redis.status === 'ready';
 }
 
+/** Deletes every key under `prefix` (SCAN + UNLINK in batches, never KEYS); returns how many. Tests and benches clean up with it. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) n += await redis.unlink(...found);
+  } while (cursor !== '0');
+  return n;
+}
+
 /** The one key builder every module uses: `prefix + parts.join(':')`, e.g. `hl:agent:1001`. */
 export class RedisKeys {
   constructor(readonly prefix: string) {}

@@ -9,7 +9,7 @@ import { AcdError } from '../../src/acd/errors.js';
 import { AcdStore, type AcdStoreOptions, type EnqueueInput } from '../../src/acd/store/acd-store.js';
 import { AcdKeys } from '../../src/acd/store/keys.js';
 import type { JournalEvent } from '../../src/acd/types.js';
-import { createRedis, RedisKeys, type Redis } from '../../src/store/redis.js';
+import { createRedis, deletePrefix, RedisKeys, type Redis } from '../../src/store/redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const T0 = 1_700_000_000_000;
@@ -36,15 +36,6 @@ function makeStore(redis: Redis, opts: Partial<Omit<AcdStoreOptions, 'keys'>> = 
   });
 }
 
-async function deleteByPrefix(redis: Redis, match: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${match}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 beforeEach(() => {
   prefix = `test:acd:${randomUUID()}:`;
 });
@@ -52,7 +43,7 @@ beforeEach(() => {
 afterEach(async () => {
   const cleaner = createRedis(REDIS_URL);
   try {
-    await deleteByPrefix(cleaner, prefix);
+    await deletePrefix(cleaner, prefix);
   } finally {
     await cleaner.quit();
   }

@@ -17,7 +17,7 @@ import { DncList } from '../../src/dialer/dnc.js';
 import { ATTEMPTS_QUEUE, DialerEngine } from '../../src/dialer/engine.js';
 import { CampaignStats } from '../../src/dialer/stats.js';
 import { bullConnection } from '../../src/store/bull.js';
-import { createRedis, RedisKeys, type Redis } from '../../src/store/redis.js';
+import { createRedis, deletePrefix, RedisKeys, type Redis } from '../../src/store/redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let redis: Redis;
@@ -33,12 +33,7 @@ beforeEach(() => {
 afterEach(async () => {
   await engine?.stop();
   engine = undefined;
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+  await deletePrefix(redis, keys.prefix);
   redis.disconnect();
 });
 

@@ -14,7 +14,7 @@ import type { Logger } from '../../src/log.js';
 import { RecordsIngester } from '../../src/reports/ingest/ingester.js';
 import { CallLog } from '../../src/reports/records/call-log.js';
 import { openDb, type Db } from '../../src/store/db.js';
-import { createRedis, RedisKeys, type Redis } from '../../src/store/redis.js';
+import { createRedis, deletePrefix, RedisKeys, type Redis } from '../../src/store/redis.js';
 import { dropSchema, TEST_DATABASE_URL } from './server.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -58,8 +58,7 @@ export async function recordsEnv(opts: { shortAbandonMs?: number; pglite?: boole
         ...(o.logger === undefined ? {} : { logger: o.logger }),
       }),
     async close() {
-      const found = await redis.keys(`${prefix}*`).catch(() => [] as string[]);
-      if (found.length > 0) await redis.del(...found).catch(() => 0);
+      await deletePrefix(redis, prefix).catch(() => 0);
       redis.disconnect();
       await db.close();
       if (opts.pglite !== true) await dropSchema(schema);

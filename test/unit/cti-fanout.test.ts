@@ -14,7 +14,7 @@ import type { Principal, TeamsOf } from '../../src/cti/auth/principal.js';
 import { EventFanout, type Sink, type Subscriber } from '../../src/cti/events/fanout.js';
 import { compareIds, CtiKeys, EventStream, isStreamId, type StreamEvent } from '../../src/cti/events/stream.js';
 import type { CtiEvent, NewEvent } from '../../src/cti/events/types.js';
-import { RedisKeys } from '../../src/store/redis.js';
+import { deletePrefix, RedisKeys } from '../../src/store/redis.js';
 
 const TEAMS: Record<string, readonly string[]> = { '1001': ['east'], '1002': ['east'], '1003': ['west'] };
 const teamsOf: TeamsOf = (id) => TEAMS[id];
@@ -82,12 +82,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await fanout.stop();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+  await deletePrefix(redis, keys.prefix);
   redis.disconnect();
 });
 

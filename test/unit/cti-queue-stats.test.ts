@@ -15,7 +15,7 @@ import { AcdStore } from '../../src/acd/store/acd-store.js';
 import { AcdKeys } from '../../src/acd/store/keys.js';
 import type { JournalEvent, JournalEventName } from '../../src/acd/types.js';
 import { DayCounters, QueueDayStats } from '../../src/cti/queue-stats.js';
-import { RedisKeys } from '../../src/store/redis.js';
+import { deletePrefix, RedisKeys } from '../../src/store/redis.js';
 
 const SL: Record<string, number> = { sales: 20, support: 30 };
 const slSeconds = (q: string): number => SL[q] ?? 20;
@@ -236,12 +236,7 @@ describe('QueueDayStats (real Redis, Europe/Berlin)', () => {
   });
 
   afterEach(async () => {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) await redis.del(...found);
-    } while (cursor !== '0');
+    await deletePrefix(redis, keys.prefix);
     redis.disconnect();
   });
 
