@@ -71,11 +71,12 @@ interface SegmentRow {
   repeat_call: boolean | null;
 }
 
-const SEGMENT_COLUMNS = `s.call_id, s.seq, s.queue, s.caller_number, ${ms('s.entered_at')} AS entered, ${ms('s.left_at')} AS left_t, s.outcome, s.wait_ms,
+/** The columns of a queue visit; `fcrDays` is the SQL for the first-contact window in days (a parameter, or 0 for none). */
+const segmentColumns = (fcrDays: string): string => `s.call_id, s.seq, s.queue, s.caller_number, ${ms('s.entered_at')} AS entered, ${ms('s.left_at')} AS left_t, s.outcome, s.wait_ms,
   s.agent_id, ${ms('s.answered_at')} AS answered, s.talk_ms, s.hold_ms, s.wrap_ms, s.transferred,
   CASE WHEN s.outcome <> 'answered' OR s.caller_number IS NULL OR s.caller_number IN ('', 'anonymous') THEN NULL
     ELSE EXISTS (SELECT 1 FROM cdrs c WHERE c.caller_number = s.caller_number AND c.call_id <> s.call_id AND c.direction = 'inbound'
-      AND c.started_at > s.entered_at AND c.started_at <= s.entered_at + make_interval(days => $3::int)) END AS repeat_call`;
+      AND c.started_at > s.entered_at AND c.started_at <= s.entered_at + make_interval(days => ${fcrDays})) END AS repeat_call`;
 
 function toSegment(r: SegmentRow): QueueSegment {
   const s: QueueSegment = {
@@ -123,7 +124,7 @@ export class ReportService {
   /** Queue visits that entered a queue in [from, to). */
   async segments(from: Date, to: Date, queues?: readonly string[]): Promise<QueueSegment[]> {
     const { rows } = await this.requireDb().query<SegmentRow>(
-      `SELECT ${SEGMENT_COLUMNS} FROM queue_segments s WHERE s.entered_at >= $1 AND s.entered_at < $2
+      `SELECT ${segmentColumns('$3::int')} FROM queue_segments s WHERE s.entered_at >= $1 AND s.entered_at < $2
          AND ($4::jsonb IS NULL OR s.queue IN (SELECT jsonb_array_elements_text($4::jsonb)))
        ORDER BY s.entered_at, s.call_id, s.seq`,
       [from, to, this.settings.fcrDays, queues === undefined || queues.length === 0 ? null : JSON.stringify(queues)],
@@ -171,7 +172,7 @@ export class ReportService {
         [q.from, q.to, agents],
       ),
       db.query<SegmentRow>(
-        `SELECT ${SEGMENT_COLUMNS.replace('$3::int', '0')} FROM queue_segments s WHERE s.answered_at >= $1 AND s.answered_at < $2
+        `SELECT ${segmentColumns('0')} FROM queue_segments s WHERE s.answered_at >= $1 AND s.answered_at < $2
            AND ($3::jsonb IS NULL OR s.agent_id IN (SELECT jsonb_array_elements_text($3::jsonb)))`,
         [q.from, q.to, agents],
       ),
