@@ -14,7 +14,6 @@ export function g711FromWav(wav: string, law: 'alaw' | 'ulaw'): Buffer {
 }
 
 /** Returns the number of RTP packets written. */
-/** Returns the number of RTP packets written. */
 export function writeRtpPcap(file: string, payload: Buffer, opts: { pt: number; ptimeMs: number }): number {
   const bytesPer = 8 * opts.ptimeMs;
   const frames: Buffer[] = [pcapGlobalHeader()];
@@ -137,8 +136,17 @@ export function dtmfSchedule(groups: readonly string[], opts: { digitGapMs?: num
   return out;
 }
 
+/**
+ * An existing WAV (any rate or width: sox converts it to 8 kHz mono G.711) as an RTP pcap,
+ * 20 ms A-law (PT 8) unless told otherwise. Returns the number of RTP packets written.
+ */
+export function writeWavPcap(file: string, wav: string, opts: { law?: 'alaw' | 'ulaw'; ptimeMs?: number } = {}): number {
+  const law = opts.law ?? 'alaw';
+  return writeRtpPcap(file, g711FromWav(wav, law), { pt: law === 'alaw' ? 8 : 0, ptimeMs: opts.ptimeMs ?? 20 });
+}
+
 /** Synthetic speech (espeak-ng) as a 20 ms A-law pcap: what a desk phone sends while someone talks. */
 export function writeSpeechPcap(file: string, wavScratch: string, text: string): number {
   execFileSync('espeak-ng', ['-w', wavScratch, text]);
-  return writeRtpPcap(file, g711FromWav(wavScratch, 'alaw'), { pt: 8, ptimeMs: 20 });
+  return writeWavPcap(file, wavScratch);
 }
