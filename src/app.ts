@@ -28,7 +28,7 @@ import type { IncomingCall } from './sip/ua/incoming-call.js';
 import { join } from 'node:path';
 import { ProjectRtpMediaServer } from './media/projectrtp/server.js';
 import type { MediaEndpoint, MediaServer } from './media/port.js';
-import { ensurePrompts, ensureTone, promptPath } from './media/prompts.js';
+import { ensurePrompts, ensureTone, promptPath, renderText } from './media/prompts.js';
 import { openDb, type Db } from './store/db.js';
 import { RecordingStore } from './recording/store.js';
 import { CallRecorder } from './recording/recorder.js';
@@ -461,11 +461,12 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
   // outbound campaigns: pacing every second, attempts as BullMQ jobs any instance's worker places
   const campaigns = new CampaignStore(redis, keys);
   const dnc = new DncList(redis, keys);
+  const campaignStats = new CampaignStats(redis, keys);
   const wrapUp = new Map(config.queues.map((q) => [q.id, (q.wrapUpSeconds ?? config.acd.defaultWrapUpSeconds) * 1000]));
   const dialer = new DialerEngine({
     store: campaigns,
     dnc,
-    stats: new CampaignStats(redis, keys),
+    stats: campaignStats,
     redis,
     keys,
     redisUrl: config.redis.url,
@@ -479,6 +480,13 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     ringTimeoutMs: config.dialer.ringTimeoutSeconds * 1000,
     safeHarborMs: config.dialer.safeHarborSeconds * 1000,
     wrapUpMs: (q) => wrapUp.get(q) ?? 0,
+    // a campaign's safe-harbor and machine texts, spoken once and cached like the IVR's
+    speak: (text) => renderText(config.ivr.cacheDir ?? join(promptsDir, 'cache'), config.prompts.voice, text, { logger }),
+    scratchDir: join(dataDir, 'amd'),
+    onEvent: (e) => publisher.outbound(e),
+    onPreviewExpired: (agentId) => {
+      if (acd.agent(agentId)?.reason?.startsWith('preview@') === true) void acd.endBusyElsewhere(agentId).catch(() => undefined);
+    },
     logger,
   });
   const timeZone = config.reports.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -511,7 +519,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     webhooks: { registry: webhookRegistry, deliveries: webhookDispatcher },
     reports: { service: reports, cdrs: new CdrSearch(() => db) },
     db: () => db,
-    dialer: { campaigns, dnc },
+    dialer: { campaigns, dnc, stats: campaignStats, engine: dialer },
   });
   await http.register(mediaStatsRoute(() => ({ endpoints: media.endpointCount, totals: media.totals() })));
   if (flows !== undefined) await http.register(ivrRoutes(flows, flowNumbers));

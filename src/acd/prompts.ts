@@ -16,6 +16,8 @@ export const QUEUE_PROMPT_TEXTS: Readonly<Record<string, string>> = {
   'voicemail-saved': 'Thank you, your message has been saved. Goodbye.',
   // the IVR's apology when a step fails with no branch to go to
   'callback-intro': 'Hello, this is the call back you asked for. Please hold, an agent will be with you shortly.',
+  // the dialer's message to a person it reached with no agent free (a campaign's own text replaces it)
+  'safe-harbor': 'Hello. We are sorry, we called you but no one is free to take the call right now. We will try again later. To not be called again, ask an agent to put you on our do-not-call list. Goodbye.',
   'ivr-error': 'Sorry, something went wrong on our side. Please call again later. Goodbye.',
   ...Object.fromEntries(Array.from({ length: NUMBER_PROMPTS_UP_TO }, (_, i) => [`n-${i + 1}`, String(i + 1)])),
 };

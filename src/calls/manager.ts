@@ -176,10 +176,11 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
    * they answer, the Call is theirs, the customer's leg as its caller, in the
    * `ivr` state, and `run` takes it from there (typically the queue).
    */
-  async placeCall(number: string, run: (call: Call) => Promise<void>, opts: { ringTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<Call> {
+  async placeCall(number: string, run: (call: Call) => Promise<void>, opts: { ringTimeoutMs?: number; signal?: AbortSignal; callerId?: string } = {}): Promise<Call> {
     if (!this.accepting) throw new DialError('unavailable', 'shutting down');
     if (this.opts.trunkMatch?.test(number) !== true) throw new DialError('unavailable', 'no route for the number');
-    const leg = await dialTrunk(this.opts.dial, number, { role: 'caller', from: undefined, ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs, callId: `out-${randomUUID()}`, signal: opts.signal });
+    const from = opts.callerId === undefined ? undefined : this.shown(opts.callerId);
+    const leg = await dialTrunk(this.opts.dial, number, { role: 'caller', from, ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs, callId: `out-${randomUUID()}`, signal: opts.signal });
     const call = this.newCall(leg);
     call.direction = 'outbound';
     if (leg.state === 'ended' || !this.accepting) {
@@ -203,7 +204,12 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
    * reached (or the agent hanging up while `to` rings, or `signal`) rejects
    * with a {@link ClickToDialError} naming which, and nothing is left open.
    */
-  async clickToDial(agentId: string, to: string, opts: { ringTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<Call> {
+  /** A From for our own calls: `user` at our domain (an agent's id, a campaign's caller ID). */
+  private shown(user: string): NameAddr {
+    return { uri: { scheme: 'sip', user, host: this.opts.dial.domain, params: new Map() }, params: new Map() };
+  }
+
+  async clickToDial(agentId: string, to: string, opts: { ringTimeoutMs?: number; signal?: AbortSignal; callerId?: string } = {}): Promise<Call> {
     if (!this.accepting) throw new ClickToDialError('unavailable', 'shutting down', 'agent');
     if (!this.opts.agentIds.includes(agentId)) throw new ClickToDialError('unavailable', `no agent ${agentId}`, 'agent');
     if (to === agentId) throw new ClickToDialError('unavailable', 'an agent cannot call itself', 'target');
@@ -216,7 +222,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     // labels the legs' media and logs until the Call (and its id) exists
     const dialId = `c2d-${randomUUID()}`;
     const ringTimeoutMs = opts.ringTimeoutMs ?? this.opts.ringTimeoutMs;
-    const shown = (user: string): NameAddr => ({ uri: { scheme: 'sip', user, host: this.opts.dial.domain, params: new Map() }, params: new Map() });
+    const shown = (user: string): NameAddr => this.shown(user);
     const toAgent = this.opts.agentIds.includes(to);
     try {
       let agentLeg: Leg;
@@ -234,7 +240,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       agentLeg.endpoint?.play([this.opts.prompt('ringback')], { loop: true, signal: ringback.signal }).catch(() => undefined);
       let far: Leg;
       try {
-        const farOpts = { role: 'caller' as const, from: toAgent ? shown(agentId) : undefined, ringTimeoutMs, callId: dialId, signal: abort.signal };
+        const farOpts = { role: 'caller' as const, from: toAgent ? shown(agentId) : opts.callerId === undefined ? undefined : shown(opts.callerId), ringTimeoutMs, callId: dialId, signal: abort.signal };
         far = toAgent ? await dialAgent(this.opts.dial, to, farOpts) : await dialTrunk(this.opts.dial, to, farOpts);
       } catch (err) {
         const agentGone = agentLeg.state === 'ended';

@@ -212,7 +212,7 @@ export class CallControl {
    * Resolves with the connected call; a leg not reached is 422 and the agent's
    * ACD state goes on (wrap-up) as after any outbound call.
    */
-  async clickToDial(p: Principal, to: string, agentIdIn: string | undefined): Promise<Call> {
+  async clickToDial(p: Principal, to: string, agentIdIn: string | undefined, opts: { callerId?: string } = {}): Promise<Call> {
     const agentId = agentIdIn ?? p.agentId;
     if (agentId === undefined) throw new ApiError('BAD_REQUEST', 'agentId is required with a token that is not an agent');
     if (!this.agents.has(agentId)) throw new ApiError('CTI_AGENT_NOT_FOUND', `No agent ${agentId}`);
@@ -223,7 +223,7 @@ export class CallControl {
     const release = once(() => void this.ctx.acd.endOutbound(agentId).catch((err: unknown) => this.ctx.logger.warn({ err, agentId }, 'could not end the click-to-dial call for the ACD')));
     let call: Call;
     try {
-      call = await this.ctx.calls.clickToDial(agentId, to);
+      call = await this.ctx.calls.clickToDial(agentId, to, opts);
     } catch (err) {
       release();
       if (err instanceof ClickToDialError) {

@@ -13,6 +13,8 @@ import type { ReportService } from '../reports/report-service.js';
 import type { CdrSearch } from '../reports/cdr-search.js';
 import type { CampaignStore } from '../dialer/campaign-store.js';
 import type { DncList } from '../dialer/dnc.js';
+import type { CampaignStats } from '../dialer/stats.js';
+import type { DialerEngine } from '../dialer/engine.js';
 import type { TeamsOf } from './auth/principal.js';
 import type { TokenIssuer } from './auth/tokens.js';
 import type { EventFanout } from './events/fanout.js';
@@ -42,6 +44,6 @@ export interface CtiContext {
   reports?: { service: ReportService; cdrs: CdrSearch };
   /** The database (recordings search, playback, audit), undefined while it is down; unset: those routes answer 503. */
   db?: () => Db | undefined;
-  /** Outbound campaigns and do-not-call lists; unset: those routes answer 503. */
-  dialer?: { campaigns: CampaignStore; dnc: DncList };
+  /** Outbound campaigns, do-not-call lists and the campaigns' figures; unset: those routes answer 503. */
+  dialer?: { campaigns: CampaignStore; dnc: DncList; stats: CampaignStats; engine?: DialerEngine };
 }

@@ -23,6 +23,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { reportRoutes } from './routes/reports.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { dialerAgentRoutes } from './routes/dialer-agent.js';
 import { webRoutes } from '../web/routes.js';
 import type { CtiContext } from './context.js';
 import type { Config } from '../config/schema.js';
@@ -74,6 +75,7 @@ export async function installCtiRoutes(app: FastifyInstance, ctx: CtiContext): P
   await app.register(recordingRoutes(ctx));
   await app.register(reportRoutes(ctx));
   await app.register(campaignRoutes(ctx));
+  await app.register(dialerAgentRoutes(ctx));
   await app.register(eventsRoute({ issuer: ctx.issuer, fanout: ctx.fanout, teamsOf: ctx.teamsOf, slowClientBytes: ctx.config.cti.events.slowClientBytes }));
   await app.register(webRoutes(ctx));
   app.get('/v1/events/catalogue', { config: { public: true }, schema: { tags: ['events'], summary: 'Every event type and its JSON schema' } }, () => ({

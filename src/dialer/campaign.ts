@@ -44,11 +44,20 @@ export const CampaignInput = Type.Object(
     defaultCountry: Type.String({ pattern: '^[A-Z]{2}$', default: 'US' }),
     /** Abandoned ÷ live answers over a rolling 30 days, %: pacing stays below it. */
     targetAbandonPct: Type.Number({ minimum: 0, maximum: 3, default: 3 }),
+    /**
+     * What a person hears when no agent is free in time (then the call ends). The law expects
+     * who is calling and a number to call back; without it the server's generic `safe-harbor` prompt plays.
+     */
+    safeHarborText: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    /** The campaign's own outcomes an agent may pick when setting a disposition ("sale", "not-interested"…). */
+    outcomes: Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$' }), { maxItems: 50, default: [] }),
     amd: Type.Object(
       {
         enabled: Type.Boolean({ default: false }),
         /** drop the call, leave a message after the beep, or pass it to an agent anyway. */
         action: Type.Union([Type.Literal('drop'), Type.Literal('message'), Type.Literal('agent')], { default: 'agent' }),
+        /** Spoken (espeak-ng, cached) after the beep when the action is `message`; required for it. */
+        messageText: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
       },
       { additionalProperties: false, default: {} },
     ),

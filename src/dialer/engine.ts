@@ -21,19 +21,24 @@
  * it); a lease older than an hour (its instance died mid-call) returns it to
  * the line at start.
  */
+import { mkdir } from 'node:fs/promises';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Call } from '../calls/call.js';
 import { DialError } from '../calls/dial.js';
+import { ClickToDialError } from '../calls/manager.js';
 import type { QueueCalls } from '../calls/queue-call.js';
 import { bullConnection, within } from '../store/bull.js';
 import type { RedisKeys } from '../store/redis.js';
 import { minutesOf, type Campaign } from './campaign.js';
-import type { CampaignStore, StoredContact } from './campaign-store.js';
+import { DialerError, type CampaignStore, type StoredContact } from './campaign-store.js';
 import { FINAL, mayDial, type CallingRules, type Disposition } from './compliance.js';
 import type { DncList } from './dnc.js';
 import { pace } from './pacing.js';
+import { runAnswered, type AnsweredDeps, type AnsweredOutcome } from './answered.js';
+import type { AmdOptions } from './amd/detector.js';
+import type { OutboundEvent, OutboundEventSink } from './events.js';
 import type { CampaignStats } from './stats.js';
 
 export const ATTEMPTS_QUEUE = 'dialer-attempts';
@@ -56,8 +61,16 @@ export interface DialerEngineOptions {
   /** Agents by state in a queue (the ACD view). */
   agents(queue: string): Record<string, number>;
   queueCalls: Pick<QueueCalls, 'run'>;
-  placeCall(number: string, run: (call: Call) => Promise<void>, opts: { ringTimeoutMs: number }): Promise<Call>;
+  placeCall(number: string, run: (call: Call) => Promise<void>, opts: { ringTimeoutMs: number; callerId?: string }): Promise<Call>;
   prompt(name: string): string;
+  /** A campaign's text (safe-harbor, machine message) spoken into a WAV, cached. */
+  speak(text: string): Promise<string>;
+  /** The detector's scratch recordings. */
+  scratchDir: string;
+  /** Detector constants (tests, tuning). */
+  amd?: AmdOptions;
+  /** outbound.* events (the CTI publisher). */
+  onEvent?: OutboundEventSink;
   /** Trunk capacity and calls per second. */
   lines: number;
   cps: number;
@@ -68,6 +81,10 @@ export interface DialerEngineOptions {
   /** The campaign queue's wrap-up, for the handling time pacing expects. */
   wrapUpMs(queue: string): number;
   tickMs?: number;
+  /** How long a previewed contact stays the agent's (default 5 min). */
+  previewHoldMs?: number;
+  /** A preview held too long went back in line (the agent's busy state can end). */
+  onPreviewExpired?: (agentId: string) => void;
   now?: () => number;
   logger?: Logger;
 }
@@ -100,6 +117,7 @@ export class DialerEngine {
   }
 
   async start(): Promise<void> {
+    await mkdir(this.opts.scratchDir, { recursive: true });
     await this.recoverLeases().catch((err: unknown) => this.opts.logger?.warn({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'dialer leases not checked at start'));
     this.running ??= this.worker.run().catch((err: unknown) => this.opts.logger?.error({ err }, 'dialer worker stopped'));
     this.timer ??= setInterval(() => void this.tick(), this.opts.tickMs ?? 1000);
@@ -116,9 +134,9 @@ export class DialerEngine {
   /** Contacts whose instance died while dialling them go back in line. */
   private async recoverLeases(): Promise<void> {
     for (const c of await this.opts.store.list()) {
-      const stale = await this.opts.redis.zrangebyscore(this.k('leases', c.id), '-inf', this.now() - LEASE_MS);
+      const stale = await this.opts.redis.zrangebyscore(this.opts.store.keys.leases(c.id), '-inf', this.now() - LEASE_MS);
       for (const id of stale) {
-        await this.opts.redis.multi().zrem(this.k('leases', c.id), id).zadd(this.opts.store.keys.ready(c.id), 'NX', this.now(), id).exec();
+        await this.opts.redis.multi().zrem(this.opts.store.keys.leases(c.id), id).zadd(this.opts.store.keys.ready(c.id), 'NX', this.now(), id).exec();
       }
     }
   }
@@ -128,7 +146,10 @@ export class DialerEngine {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      for (const c of await this.opts.store.list()) if (c.status === 'running') await this.paceCampaign(c);
+      for (const c of await this.opts.store.list()) {
+        if (c.mode === 'preview') await this.expirePreviews(c);
+        if (c.status === 'running') await this.paceCampaign(c);
+      }
     } catch (err) {
       this.opts.logger?.warn({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'dialer tick skipped');
     } finally {
@@ -150,7 +171,7 @@ export class DialerEngine {
     const available = count('available');
     const busy = count('reserved', 'ringing', 'on-call', 'on-call-outbound', 'wrap-up');
     // every contact being dialled holds a lease (any instance): that is what is in flight
-    const inFlight = await this.opts.redis.zcard(this.k('leases', c.id));
+    const inFlight = await this.opts.redis.zcard(this.opts.store.keys.leases(c.id));
     const f = await this.opts.stats.figures(c.id, now);
     const d = pace({
       mode: c.mode,
@@ -171,31 +192,155 @@ export class DialerEngine {
     let placed = 0;
     for (const contactId of candidates) {
       if (placed >= d.dial) break;
-      // the claim: whoever removes it from the line dials it
-      const [[, removed]] = (await this.opts.redis.multi().zrem(this.opts.store.keys.ready(c.id), contactId).zadd(this.k('leases', c.id), now, contactId).exec()) as [[Error | null, number], unknown];
-      if (removed !== 1) {
-        await this.opts.redis.zrem(this.k('leases', c.id), contactId);
-        continue;
-      }
-      const contact = await this.opts.store.contact(c.id, contactId);
-      if (contact === undefined) {
-        await this.opts.redis.zrem(this.k('leases', c.id), contactId);
-        continue;
-      }
-      const v = mayDial({ ...contact, tz: contact.tz }, now, this.rules(c), await this.opts.dnc.blocked(contact.e164, c.id));
-      if (!v.ok) {
-        await this.release(c.id, contactId, v.nextAllowedAt);
-        continue;
-      }
+      const contact = await this.claim(c, contactId, now);
+      if (contact === undefined) continue;
       const attempt = contact.attempts + 1;
       await this.queue.add('attempt', { campaignId: c.id, contactId, attempt }, { jobId: `${c.id}.${contactId}.${attempt}`, removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 });
       placed += 1;
     }
   }
 
+  /**
+   * Takes a contact out of the line into a lease (whoever removes it from the
+   * line dials it) and checks the calling rules and the DNC lists: the contact,
+   * or undefined (taken by another instance, gone, or refused: then back in
+   * line at the time the rules give).
+   */
+  private async claim(c: Campaign, contactId: string, now: number): Promise<StoredContact | undefined> {
+    const keys = this.opts.store.keys;
+    const [[, removed]] = (await this.opts.redis.multi().zrem(keys.ready(c.id), contactId).zadd(keys.leases(c.id), now, contactId).exec()) as [[Error | null, number], unknown];
+    if (removed !== 1) {
+      await this.opts.redis.zrem(keys.leases(c.id), contactId);
+      return undefined;
+    }
+    const contact = await this.opts.store.contact(c.id, contactId);
+    if (contact === undefined) {
+      await this.opts.redis.zrem(keys.leases(c.id), contactId);
+      return undefined;
+    }
+    const v = mayDial({ ...contact, tz: contact.tz }, now, this.rules(c), await this.opts.dnc.blocked(contact.e164, c.id));
+    if (!v.ok) {
+      await this.release(c.id, contactId, v.nextAllowedAt);
+      return undefined;
+    }
+    return contact;
+  }
+
+  // ── preview: the agent sees the contact first, then dials or skips it ──
+
+  private previewKey(campaignId: string): string {
+    return this.k('preview', campaignId);
+  }
+
+  /**
+   * The contact an agent previews next (the one they hold already, if any),
+   * held for them for `previewHoldMs`; undefined when nobody is due.
+   */
+  async previewNext(campaignId: string, agentId: string): Promise<StoredContact | undefined> {
+    const c = await this.opts.store.require(campaignId);
+    if (c.mode !== 'preview' || c.status !== 'running') throw new DialerError('DIALER_INVALID_STATE', `campaign ${c.id} is ${c.status} and ${c.mode}: only a running preview campaign is previewed`);
+    const now = this.now();
+    const held = await this.held(c.id, agentId);
+    if (held !== undefined) {
+      const contact = await this.opts.store.contact(c.id, held);
+      if (contact !== undefined) return contact;
+    }
+    const candidates = await this.opts.redis.zrangebyscore(this.opts.store.keys.ready(c.id), '-inf', now, 'LIMIT', 0, 20);
+    for (const contactId of candidates) {
+      const contact = await this.claim(c, contactId, now);
+      if (contact === undefined) continue;
+      await this.opts.redis.hset(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: now + this.previewHoldMs }));
+      return contact;
+    }
+    return undefined;
+  }
+
+  private get previewHoldMs(): number {
+    return this.opts.previewHoldMs ?? 300_000;
+  }
+
+  private async held(campaignId: string, agentId: string): Promise<string | undefined> {
+    const raw = await this.opts.redis.hget(this.previewKey(campaignId), agentId);
+    return raw === null ? undefined : (JSON.parse(raw) as { contactId: string }).contactId;
+  }
+
+  private async requireHeld(campaignId: string, agentId: string, contactId: string): Promise<StoredContact> {
+    if ((await this.held(campaignId, agentId)) !== contactId) throw new DialerError('DIALER_INVALID_STATE', `agent ${agentId} is not previewing contact ${contactId}`);
+    const contact = await this.opts.store.contact(campaignId, contactId);
+    if (contact === undefined) throw new DialerError('DIALER_CONTACT_NOT_FOUND', `no contact ${contactId} in campaign ${campaignId}`);
+    return contact;
+  }
+
+  /** Not now: back in line after the campaign's gap, without counting an attempt. */
+  async previewSkip(campaignId: string, agentId: string, contactId: string): Promise<void> {
+    const c = await this.opts.store.require(campaignId);
+    await this.requireHeld(c.id, agentId, contactId);
+    await this.opts.redis.hdel(this.previewKey(c.id), agentId);
+    await this.release(c.id, contactId, this.now() + c.minGapMinutes * 60_000);
+  }
+
+  /**
+   * The agent dials the contact they preview: `dial` rings them and the
+   * contact (click-to-dial) and resolves with the bridged call. The attempt is
+   * counted and settled as any other; a dial that fails throws after settling.
+   */
+  async previewDial(campaignId: string, agentId: string, contactId: string, dial: (e164: string, callerId: string) => Promise<Call>): Promise<Call> {
+    const c = await this.opts.store.require(campaignId);
+    const held = await this.requireHeld(c.id, agentId, contactId);
+    await this.opts.redis.hdel(this.previewKey(c.id), agentId);
+    const attempt = held.attempts + 1;
+    const contact: StoredContact = { ...held, attempts: attempt, lastAttemptAt: this.now() };
+    await this.opts.store.saveContact(c.id, contact);
+    await this.opts.stats.attempted(c.id);
+    const ref = { campaignId: c.id, contactId, attempt, queue: c.queue };
+    this.emit({ type: 'outbound.dialing', ...ref });
+    let call: Call;
+    try {
+      call = await dial(contact.e164, c.callerId);
+    } catch (err) {
+      if (err instanceof ClickToDialError && err.leg === 'agent') {
+        // the agent's own phone was not reached: the contact was never called; it stays theirs to try again
+        await this.opts.store.saveContact(c.id, held);
+        await this.opts.stats.attempted(c.id, -1);
+        await this.opts.redis.hset(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: this.now() + this.previewHoldMs }));
+        throw err;
+      }
+      const reason = err instanceof DialError ? err.reason : 'failed';
+      const disposition: Disposition = reason === 'busy' ? 'busy' : reason === 'no-answer' || reason === 'cancelled' ? 'no-answer' : 'failed';
+      await this.settle(c, contact, { disposition, live: false, connected: false }, undefined);
+      throw err;
+    }
+    for (const [k, v] of Object.entries({ ...c.variables, ...contact.fields })) call.variables.set(k, v);
+    call.variables.set('campaign_id', c.id);
+    call.variables.set('contact_id', contactId);
+    this.emit({ type: 'outbound.answered', ...ref, callId: call.id });
+    await this.opts.store.saveContact(c.id, { ...contact, lastAgentId: agentId, lastCallId: call.id });
+    const settleAtEnd = (): void => {
+      const handleMs = Math.max(0, (call.endedAt ?? this.now()) - (call.connectedAt ?? call.startedAt)) + this.opts.wrapUpMs(c.queue);
+      void this.settle(c, contact, { disposition: 'answered', live: true, connected: true, handleMs, agentId }, call.id).catch((err: unknown) =>
+        this.opts.logger?.error({ err, code: 'DIALER_STORE_UNAVAILABLE', campaignId: c.id, contactId }, 'attempt outcome not stored'),
+      );
+    };
+    if (call.isEnded()) settleAtEnd();
+    else call.once('ended', settleAtEnd);
+    return call;
+  }
+
+  /** Previews held past their time (the agent went away) go back in line. */
+  private async expirePreviews(c: Campaign): Promise<void> {
+    const all = await this.opts.redis.hgetall(this.previewKey(c.id));
+    for (const [agentId, raw] of Object.entries(all)) {
+      const h = JSON.parse(raw) as { contactId: string; until: number };
+      if (h.until > this.now()) continue;
+      if ((await this.opts.redis.hdel(this.previewKey(c.id), agentId)) !== 1) continue;
+      await this.release(c.id, h.contactId, this.now());
+      this.opts.onPreviewExpired?.(agentId);
+    }
+  }
+
   /** Out of the lease; back in line at `at` (undefined: not again). */
   private async release(campaignId: string, contactId: string, at: number | undefined): Promise<void> {
-    const m = this.opts.redis.multi().zrem(this.k('leases', campaignId), contactId);
+    const m = this.opts.redis.multi().zrem(this.opts.store.keys.leases(campaignId), contactId);
     if (at !== undefined) m.zadd(this.opts.store.keys.ready(campaignId), at, contactId);
     await m.exec();
   }
@@ -211,12 +356,10 @@ export class DialerEngine {
       return 'duplicate';
     }
     const log = this.opts.logger?.child({ campaignId, contactId, attempt });
-    let disposition: Disposition = 'failed';
-    let live = false;
-    let connected = false;
-    let handleMs: number | undefined;
+    let outcome: AnsweredOutcome = { disposition: 'failed', live: false, connected: false };
     let c: Campaign | undefined;
     let contact: StoredContact | undefined;
+    let callId: string | undefined;
     try {
       c = await this.opts.store.get(campaignId);
       contact = await this.opts.store.contact(campaignId, contactId);
@@ -226,63 +369,95 @@ export class DialerEngine {
       await this.opts.store.saveContact(campaignId, dialled);
       contact = dialled;
       await this.opts.stats.attempted(campaignId);
+      const ref = { campaignId, contactId, attempt, queue: campaign.queue };
+      this.emit({ type: 'outbound.dialing', ...ref });
       // placeCall hands the answered call to `run` and returns at once: the attempt ends with the call
       let finished: Promise<void> = Promise.resolve();
-      const handle = async (call: Call): Promise<void> => {
-        live = true;
-        for (const [k, v] of Object.entries({ ...campaign.variables, ...dialled.fields })) call.variables.set(k, v);
-        call.variables.set('campaign_id', campaign.id);
-        call.variables.set('contact_id', dialled.id);
-        let safeHarbor = false;
-        const timer = setTimeout(() => {
-          if (call.state === 'connected' || call.isEnded()) return;
-          // nobody free within the safe-harbor time: the message, then goodbye
-          safeHarbor = true;
-          void (async () => {
-            await call.caller.endpoint?.play([this.opts.prompt('no-agent')]).catch(() => undefined);
-            if (!call.isEnded()) await call.end('no-agent');
-          })();
-        }, this.opts.safeHarborMs);
-        const ended = new Promise<void>((r) => (call.isEnded() ? r() : call.once('ended', () => r())));
-        const result = await this.opts.queueCalls.run(call, { queue: campaign.queue, priority: 9 });
-        clearTimeout(timer);
-        if (result === 'connected' && !safeHarbor) {
-          connected = true;
-          disposition = 'answered';
-          await ended;
-          handleMs = Math.max(0, (call.endedAt ?? this.now()) - (call.connectedAt ?? this.now())) + this.opts.wrapUpMs(campaign.queue);
-        } else disposition = 'abandoned';
-        await ended;
-      };
       try {
         await this.opts.placeCall(
           dialled.e164,
           (call) => {
-            finished = handle(call);
+            callId = call.id;
+            const deps: AnsweredDeps = {
+              ...this.answeredDeps(),
+              connected: async (agentId, id) => {
+                const now = await this.opts.store.contact(campaignId, contactId);
+                if (now !== undefined) await this.opts.store.saveContact(campaignId, { ...now, lastAgentId: agentId, lastCallId: id });
+              },
+            };
+            finished = runAnswered(call, campaign, dialled, ref, deps).then((o) => {
+              outcome = o;
+            });
             return finished;
           },
-          { ringTimeoutMs: Math.max(15_000, this.opts.ringTimeoutMs) },
+          { ringTimeoutMs: Math.max(15_000, this.opts.ringTimeoutMs), callerId: campaign.callerId },
         );
         await finished;
       } catch (err) {
         const reason = err instanceof DialError ? err.reason : 'failed';
-        disposition = reason === 'busy' ? 'busy' : reason === 'no-answer' || reason === 'cancelled' ? 'no-answer' : 'failed';
+        outcome = { ...outcome, disposition: reason === 'busy' ? 'busy' : reason === 'no-answer' || reason === 'cancelled' ? 'no-answer' : 'failed' };
+        if (!(err instanceof DialError)) log?.warn({ err }, 'dialer attempt failed');
       }
-      return disposition;
+      return outcome.disposition;
     } finally {
-      if (c !== undefined && contact !== undefined) await this.settle(c, contact, disposition, { live, connected, ...(handleMs === undefined ? {} : { handleMs }) }).catch((err: unknown) => log?.error({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'attempt outcome not stored'));
+      if (c !== undefined && contact !== undefined) {
+        const done = outcome;
+        await this.settle(c, contact, done, callId).catch((err: unknown) => log?.error({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'attempt outcome not stored'));
+      }
       // the campaign or the contact was deleted meanwhile: nothing to put back, but the lease goes
       else await this.release(campaignId, contactId, undefined).catch(() => undefined);
-      log?.info({ disposition }, 'dialer attempt');
+      log?.info({ disposition: outcome.disposition, amd: outcome.amd }, 'dialer attempt');
     }
   }
 
-  private async settle(c: Campaign, contact: StoredContact, d: Disposition, o: { live: boolean; connected: boolean; handleMs?: number }): Promise<void> {
-    const now = this.now();
-    await this.opts.store.saveContact(c.id, { ...contact, lastDisposition: d });
-    await this.opts.stats.finished(c.id, d, now, o);
-    const retryMin = d === 'busy' ? c.retry.busy : d === 'no-answer' ? c.retry.noAnswer : d === 'machine' ? c.retry.machine : c.retry.failed;
-    const again = FINAL.has(d) || contact.attempts >= c.maxAttempts ? undefined : now + retryMin * 60_000;
-    await this.release(c.id, contact.id, again);
+  private answeredDeps(): Omit<AnsweredDeps, 'connected'> {
+    return {
+      queueCalls: this.opts.queueCalls,
+      prompt: (name) => this.opts.prompt(name),
+      speak: (text) => this.opts.speak(text),
+      safeHarborMs: this.opts.safeHarborMs,
+      scratchDir: this.opts.scratchDir,
+      ...(this.opts.amd === undefined ? {} : { amd: this.opts.amd }),
+      emit: (e) => this.emit(e),
+      now: this.now,
+      wrapUpMs: (queue) => this.opts.wrapUpMs(queue),
+      ...(this.opts.logger === undefined ? {} : { logger: this.opts.logger }),
+    };
   }
+
+  /** Is the agent previewing this contact now? */
+  async isPreviewing(campaignId: string, agentId: string | undefined, contactId: string): Promise<boolean> {
+    return agentId !== undefined && (await this.held(campaignId, agentId)) === contactId;
+  }
+
+  /** An outbound event from elsewhere (an agent's disposition) on the same sink. */
+  publish(e: OutboundEvent): void {
+    this.emit(e);
+  }
+
+  private emit(e: OutboundEvent): void {
+    try {
+      this.opts.onEvent?.(e);
+    } catch (err) {
+      this.opts.logger?.warn({ err }, 'outbound event not published');
+    }
+  }
+
+  private async settle(c: Campaign, contact: StoredContact, o: AnsweredOutcome, callId: string | undefined): Promise<void> {
+    const now = this.now();
+    const d = o.disposition;
+    const left: StoredContact = { ...contact, lastDisposition: d, ...(o.agentId === undefined ? {} : { lastAgentId: o.agentId }), ...(callId === undefined ? {} : { lastCallId: callId }) };
+    // atomically with an agent's disposition for this attempt: theirs (a callback, DNC) decides over the dialer's retry
+    await this.opts.store.settle(c.id, left, nextAttemptAt(c, left, d, now));
+    await this.opts.stats.finished(c.id, d, now, { live: o.live, connected: o.connected, ...(o.handleMs === undefined ? {} : { handleMs: o.handleMs }) });
+    if (o.messageLeft === true) await this.opts.stats.outcome(c.id, 'message-left');
+    this.emit({ type: 'outbound.disposition', campaignId: c.id, contactId: contact.id, attempt: contact.attempts, queue: c.queue, disposition: d, by: 'dialer', ...(callId === undefined ? {} : { callId }), ...(o.agentId === undefined ? {} : { agentId: o.agentId }) });
+  }
+}
+
+/** When the dialer calls a contact again after its own disposition `d` (undefined: never). */
+export function nextAttemptAt(c: Campaign, contact: StoredContact, d: Disposition, now: number): number | undefined {
+  if (FINAL.has(d) || contact.attempts >= c.maxAttempts) return undefined;
+  const retryMin = d === 'busy' ? c.retry.busy : d === 'no-answer' ? c.retry.noAnswer : d === 'machine' ? c.retry.machine : c.retry.failed;
+  return now + retryMin * 60_000;
 }

@@ -40,8 +40,14 @@ export class CampaignStats {
     return this.keys.key('dialer', 'daily', id, day(ms));
   }
 
-  async attempted(id: string): Promise<void> {
-    await this.redis.hincrby(this.totals(id), 'attempts', 1);
+  /** One attempt more (`by` -1: one that turned out not to reach the contact at all). */
+  async attempted(id: string, by = 1): Promise<void> {
+    await this.redis.hincrby(this.totals(id), 'attempts', by);
+  }
+
+  /** A campaign outcome counted: an agent's label ("sale"), or the dialer's `message-left`. */
+  async outcome(id: string, label: string): Promise<void> {
+    await this.redis.hincrby(this.totals(id), `outcome:${label}`, 1);
   }
 
   /** The outcome of one attempt; `handleMs` for a call an agent had. */
@@ -55,6 +61,15 @@ export class CampaignStats {
     if (o.connected) m.hincrby(this.totals(id), 'connected', 1);
     if (o.handleMs !== undefined) m.hincrby(this.totals(id), 'handled', 1).hincrby(this.totals(id), 'handleMs', Math.round(o.handleMs));
     await m.exec();
+  }
+
+  /**
+   * The live answers and abandons of the UTC day `now` is in (the per-day hash the
+   * 30-day rate is summed from). Attempts are not counted per day.
+   */
+  async today(id: string, now: number): Promise<{ liveAnswers: number; abandoned: number }> {
+    const [answered, abandoned] = await this.redis.hmget(this.daily(id, now), 'answered', 'abandoned');
+    return { liveAnswers: Number(answered ?? 0), abandoned: Number(abandoned ?? 0) };
   }
 
   async figures(id: string, now: number): Promise<CampaignFigures> {

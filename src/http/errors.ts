@@ -65,6 +65,11 @@ export const API_ERRORS = {
   CTI_CONTACTS_INVALID: 400,
   /** A phone number that is not one (the message says why). */
   CTI_NUMBER_INVALID: 400,
+  CTI_CONTACT_NOT_FOUND: 404,
+  /** A disposition that cannot be: a callback without a time or in the past, an outcome the campaign does not have. */
+  CTI_DISPOSITION_INVALID: 400,
+  /** A disposition for a contact nobody has talked to yet. */
+  CTI_CONTACT_NOT_REACHED: 409,
   CTI_RATE_LIMITED: 429,
   /** Known and refused for a stated reason (the message says which). */
   CTI_NOT_SUPPORTED: 501,

@@ -10,7 +10,7 @@ import { open, readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
 import type { Logger } from '../log.js';
-import { ensurePrompts } from '../media/prompts.js';
+import { ensurePrompts, ttsName } from '../media/prompts.js';
 import { compileFlow, type FlowIssue } from './compile.js';
 import type { CompiledFlow } from './flow.js';
 import type { PromptJob } from './prompt.js';
@@ -95,7 +95,7 @@ async function runJobs(jobs: readonly PromptJob[], flowDir: string, opts: Loader
       else issues.push({ path: job.path, message: `prompt file ${file}: ${problem}` });
       return;
     }
-    const name = `tts-${createHash('sha256').update(`${job.voice}\n${job.text}`).digest('hex').slice(0, 24)}`;
+    const name = ttsName(job.voice, job.text);
     const r = await ensurePrompts({ dir: opts.cacheDir, voice: job.voice, texts: { [name]: job.text }, ...(opts.logger === undefined ? {} : { logger: opts.logger }) });
     const failed = r.failed[0];
     if (failed !== undefined) issues.push({ path: job.path, message: `text could not be rendered (voice ${job.voice}): ${failed.error}` });

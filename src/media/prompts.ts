@@ -206,3 +206,21 @@ async function exists(file: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A text spoken once and kept: `<dir>/tts-<hash of voice and text>.wav`, made
+ * with espeak-ng the first time and found again after. Throws a PromptError
+ * when it cannot be rendered.
+ */
+export async function renderText(dir: string, voice: string, text: string, opts: { logger?: Logger } = {}): Promise<string> {
+  const name = ttsName(voice, text);
+  const r = await ensurePrompts({ dir, voice, texts: { [name]: text }, ...(opts.logger === undefined ? {} : { logger: opts.logger }) });
+  const failed = r.failed[0];
+  if (failed !== undefined) throw new PromptError('PROMPT_TOOL_FAILED', `text could not be rendered (voice ${voice}): ${failed.error}`);
+  return join(dir, `${name}.wav`);
+}
+
+/** The cache name of a spoken text. */
+export function ttsName(voice: string, text: string): string {
+  return `tts-${createHash('sha256').update(`${voice}\n${text}`).digest('hex').slice(0, 24)}`;
+}

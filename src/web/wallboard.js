@@ -12,6 +12,13 @@
  * Service level below target turns red; the target is 80 % unless the page
  * is opened with ?slTarget=<percent>.
  *
+ * Campaigns (outbound dialer): every 5 s, GET /v1/campaigns, then
+ * GET /v1/campaigns/:id/stats for each one running or paused: name, status,
+ * mode, attempts, contacts waiting / total, the 30-day abandon rate (red at
+ * or above the campaign's targetAbandonPct) and the live occupancy of its
+ * queue's agents. The panel is hidden while there is no such campaign, and
+ * when the server has no dialer.
+ *
  * Recordings (supervisor or recordings:read): a search form on
  * GET /v1/recordings (what the server returns is already only what this
  * login may hear), a results table with More for the next page, and Play /
@@ -20,7 +27,7 @@
  * link downloads (&download=1). Every listen and download is audited by the
  * server.
  */
-import { CtiClient, $, clock, duration, el, stateLabel } from './cti-client.js';
+import { ApiError, CtiClient, $, clock, duration, el, stateLabel } from './cti-client.js';
 
 const params = new URLSearchParams(location.search);
 const SL_TARGET = Math.min(100, Math.max(1, Number(params.get('slTarget') ?? 80) || 80));
@@ -32,6 +39,12 @@ const cti = new CtiClient({ onAuthLost: (why) => signOut(`Signed out: ${why}`) }
 let stream = null;
 let ticker;
 let refresher;
+let campaignPoller;
+/** Campaign figures are polled: there are no campaign events on the stream for the board. */
+const CAMPAIGN_POLL_MS = 5000;
+/** The campaigns the board shows. */
+const CAMPAIGN_STATUSES = new Set(['running', 'paused']);
+const CAMPAIGN_STATUS_LABELS = { running: 'Running', paused: 'Paused' };
 
 /**
  * @type {Map<string, { id: string, name: string, slSeconds: number, waiting: number, longestSince: number | null,
@@ -230,6 +243,69 @@ function renderTimers() {
   for (const a of agents.values()) {
     const cell = document.querySelector(`tr[data-agent="${CSS.escape(a.id)}"] .agent-time`);
     if (cell !== null) cell.textContent = a.state === 'logged-out' || a.since === 0 ? '' : duration(now - a.since);
+  }
+}
+
+/** @param {{ campaign: Record<string, any>, stats: Record<string, any> }[]} list */
+function renderCampaigns(list) {
+  const body = $('campaigns').querySelector('tbody');
+  const rows = list.map(({ campaign: c, stats: s }) => {
+    let row = body.querySelector(`tr[data-campaign="${CSS.escape(c.id)}"]`);
+    if (row === null) {
+      row = el(
+        'tr',
+        { 'data-campaign': c.id, 'data-testid': `campaign-${c.id}` },
+        el('td', { class: 'campaign-name', 'data-testid': `campaign-${c.id}-name` }),
+        el('td', { class: 'campaign-status', 'data-testid': `campaign-${c.id}-status` }),
+        el('td', { class: 'campaign-mode', 'data-testid': `campaign-${c.id}-mode` }),
+        el('td', { class: 'campaign-attempts', 'data-testid': `campaign-${c.id}-attempts` }),
+        el('td', { class: 'campaign-contacts', 'data-testid': `campaign-${c.id}-contacts` }),
+        el('td', { class: 'campaign-abandon', 'data-testid': `campaign-${c.id}-abandon` }),
+        el('td', { class: 'campaign-occupancy', 'data-testid': `campaign-${c.id}-occupancy` }),
+      );
+    }
+    row.querySelector('.campaign-name').textContent = c.name;
+    const st = row.querySelector('.campaign-status');
+    st.textContent = CAMPAIGN_STATUS_LABELS[s.status] ?? s.status;
+    st.dataset.status = s.status;
+    row.querySelector('.campaign-mode').textContent = s.mode;
+    row.querySelector('.campaign-attempts').textContent = String(s.attempts);
+    row.querySelector('.campaign-contacts').textContent = `${s.contacts.waiting} / ${s.contacts.total}`;
+    // the legal line: at or above the campaign's target (3 % at most) is alarming; none at all never is
+    const target = typeof c.targetAbandonPct === 'number' ? c.targetAbandonPct : 3;
+    const over = s.abandonPct30d > 0 && s.abandonPct30d >= target;
+    const ab = row.querySelector('.campaign-abandon');
+    ab.textContent = percent(s.abandonPct30d);
+    ab.className = `campaign-abandon${over ? ' alert' : ''}`;
+    ab.dataset.target = String(target);
+    ab.title = `target: below ${target}% of live answers over 30 days`;
+    row.querySelector('.campaign-occupancy').textContent = percent(s.occupancyPct);
+    return row;
+  });
+  body.replaceChildren(...rows);
+  $('campaigns-card').classList.toggle('hidden', rows.length === 0);
+}
+
+let campaignsLoading = false;
+
+async function refreshCampaigns() {
+  if (campaignsLoading) return;
+  campaignsLoading = true;
+  try {
+    const { campaigns } = await cti.api('GET', '/v1/campaigns');
+    const shown = campaigns.filter((c) => CAMPAIGN_STATUSES.has(c.status));
+    const stats = await Promise.all(
+      // one removed or gone since the list: left out
+      shown.map((c) => cti.api('GET', `/v1/campaigns/${encodeURIComponent(c.id)}/stats`).catch((err) => (err instanceof ApiError && err.status === 404 ? null : Promise.reject(err)))),
+    );
+    const list = shown.map((campaign, i) => ({ campaign, stats: stats[i] })).filter((x) => x.stats !== null && CAMPAIGN_STATUSES.has(x.stats.status));
+    if (cti.token !== undefined) renderCampaigns(list);
+  } catch (err) {
+    // no dialer on this server, or no right to its campaigns: no panel
+    if (err instanceof ApiError && (err.status === 503 || err.status === 403)) renderCampaigns([]);
+    else if (cti.token !== undefined) message('board-message', err instanceof Error ? err.message : String(err), 'error');
+  } finally {
+    campaignsLoading = false;
   }
 }
 
@@ -451,6 +527,8 @@ async function login(id, password) {
       },
     });
     ticker = setInterval(renderTimers, 1000);
+    void refreshCampaigns();
+    campaignPoller = setInterval(() => void refreshCampaigns(), CAMPAIGN_POLL_MS);
     refresher = setInterval(
       () =>
         void refresh()
@@ -472,11 +550,13 @@ function signOut(reason) {
   stream = null;
   clearInterval(ticker);
   clearInterval(refresher);
+  clearInterval(campaignPoller);
   cti.logout();
   queues.clear();
   agents.clear();
   $('queues').replaceChildren();
   $('agents').querySelector('tbody').replaceChildren();
+  renderCampaigns([]);
   resetRecordings();
   $('who').textContent = '';
   $('board-view').classList.add('hidden');

@@ -1,13 +1,15 @@
 /**
  * Campaign management and do-not-call through the CTI REST API of a real
  * server (its Redis prefix): create, the lifecycle, a CSV list streamed in
- * with its validation report, and a contact who asks not to be called.
+ * with its validation report, a contact who asks not to be called, and a
+ * campaign's figures (GET /v1/campaigns/:id/stats).
  */
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueSchema } from '../../src/config/acd-schema.js';
 import type { QueueConfig } from '../../src/config/schema.js';
 import { DncList } from '../../src/dialer/dnc.js';
+import { CampaignStats } from '../../src/dialer/stats.js';
 import { RedisKeys } from '../../src/store/redis.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -105,5 +107,103 @@ describe('do-not-call', () => {
     expect((await req('POST', '/v1/dnc', '1004', { number: '+4940111222', campaignId: 'spring', reason: 'asked' })).json()).toEqual({ number: '+4940111222', list: 'spring', added: true });
     expect(code(await req('POST', '/v1/dnc', '1004', { number: '+4940111222', campaignId: 'nope' }))).toBe('CTI_CAMPAIGN_NOT_FOUND');
     expect(code(await req('POST', '/v1/dnc', '1004', { number: 'call me maybe' }))).toBe('CTI_NUMBER_INVALID');
+  });
+});
+
+interface StatsBody {
+  campaignId: string;
+  status: string;
+  mode: string;
+  queue: string;
+  attempts: number;
+  liveAnswers: number;
+  connected: number;
+  abandoned: number;
+  abandonPct30d: number;
+  dispositions: Record<string, number>;
+  contacts: { total: number; waiting: number; dialing: number; done: number };
+  agents: Record<string, number>;
+  occupancyPct: number;
+  today: { liveAnswers: number; abandoned: number };
+}
+const stats = async (id: string, who = '1004'): Promise<StatsBody> => {
+  const res = await req('GET', `/v1/campaigns/${id}/stats`, who);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<StatsBody>();
+};
+
+describe('campaign stats', () => {
+  it('a new campaign → all figures 0, no contacts; a CSV of 3 contacts → 3 in total, 3 waiting, none dialling or done', async () => {
+    expect((await req('POST', '/v1/campaigns', '1004', { ...spring, id: 'summer', name: 'Summer offers' })).statusCode).toBe(201);
+    expect(await stats('summer')).toEqual({
+      campaignId: 'summer',
+      status: 'draft',
+      mode: 'predictive',
+      queue: 'sales',
+      attempts: 0,
+      liveAnswers: 0,
+      connected: 0,
+      abandoned: 0,
+      abandonPct30d: 0,
+      dispositions: {},
+      contacts: { total: 0, waiting: 0, dialing: 0, done: 0 },
+      agents: expect.objectContaining({ available: 0, busy: 0 }) as Record<string, number>,
+      occupancyPct: 0,
+      today: { liveAnswers: 0, abandoned: 0 },
+    });
+    const csv = 'phone,name\n+49 30 2000001,A\n+49 30 2000002,B\n+49 30 2000003,C\n';
+    expect((await req('POST', '/v1/campaigns/summer/contacts', 'crm', csv, { 'content-type': 'text/csv' })).json()).toMatchObject({ added: 3 });
+    expect((await stats('summer')).contacts).toEqual({ total: 3, waiting: 3, dialing: 0, done: 0 });
+  });
+
+  it('an unknown campaign → 404 CTI_CAMPAIGN_NOT_FOUND; an agent → 403 CTI_FORBIDDEN; an integrator with events:read may read them', async () => {
+    const missing = await req('GET', '/v1/campaigns/nope/stats', '1004');
+    expect(missing.statusCode).toBe(404);
+    expect(code(missing)).toBe('CTI_CAMPAIGN_NOT_FOUND');
+    const agent = await req('GET', '/v1/campaigns/summer/stats', '1001');
+    expect(agent.statusCode).toBe(403);
+    expect(code(agent)).toBe('CTI_FORBIDDEN');
+    expect((await stats('summer', 'reader')).campaignId).toBe('summer');
+  });
+
+  it('4 attempts: answered and connected, abandoned, busy, no answer → 2 live answers, 1 connected, 1 abandoned, abandon 50 % over 30 days and today; one contact being dialled, one done', async () => {
+    const figures = new CampaignStats(t.server.redis, new RedisKeys(t.prefix));
+    const now = Date.now();
+    for (let i = 0; i < 4; i += 1) await figures.attempted('summer');
+    await figures.finished('summer', 'answered', now, { live: true, connected: true, handleMs: 95_000 });
+    await figures.finished('summer', 'abandoned', now, { live: true, connected: false });
+    await figures.finished('summer', 'busy', now, { live: false, connected: false });
+    await figures.finished('summer', 'no-answer', now, { live: false, connected: false });
+    // what the engine does with the contacts: one taken to be dialled (its lease), one finished (out of the line)
+    const keys = new RedisKeys(t.prefix);
+    const ready = keys.key('dialer', 'ready', 'summer');
+    const [first, second] = await t.server.redis.zrange(ready, '0', '1');
+    await t.server.redis.multi().zrem(ready, first!, second!).zadd(keys.key('dialer', 'leases', 'summer'), now, first!).exec();
+
+    const s = await stats('summer');
+    expect(s).toMatchObject({ attempts: 4, liveAnswers: 2, connected: 1, abandoned: 1, abandonPct30d: 50, today: { liveAnswers: 2, abandoned: 1 } });
+    expect(s.dispositions).toEqual({ answered: 1, abandoned: 1, busy: 1, 'no-answer': 1 });
+    expect(s.contacts).toEqual({ total: 3, waiting: 1, dialing: 1, done: 1 });
+  });
+
+  it("the queue's agents: 1001 and 1002 ready → occupancy 0 %; 1001 on an outbound call → 50 %; 1001 in wrap-up still counts busy; both logged out → 0 % again", async () => {
+    const { acd } = t.server;
+    const occupancy = async (): Promise<[number, number, number]> => {
+      const s = await stats('summer');
+      return [s.agents.available ?? -1, s.agents.busy ?? -1, s.occupancyPct];
+    };
+    for (const id of ['1001', '1002']) {
+      await acd.login(id);
+      await acd.ready(id);
+    }
+    await expect.poll(occupancy).toEqual([2, 0, 0]);
+    await acd.startOutbound('1001', 'summer');
+    await expect.poll(occupancy).toEqual([1, 1, 50]);
+    expect((await stats('summer')).agents['on-call-outbound']).toBe(1);
+    await acd.endOutbound('1001');
+    await expect.poll(async () => (await stats('summer')).agents['wrap-up']).toBe(1);
+    expect(await occupancy()).toEqual([1, 1, 50]);
+    for (const id of ['1001', '1002']) await acd.logout(id, 'logout', { force: true });
+    await expect.poll(occupancy).toEqual([0, 0, 0]);
   });
 });

@@ -16,6 +16,9 @@ import { CampaignStore } from '../../src/dialer/campaign-store.js';
 import { DncList } from '../../src/dialer/dnc.js';
 import { ATTEMPTS_QUEUE, DialerEngine } from '../../src/dialer/engine.js';
 import { CampaignStats } from '../../src/dialer/stats.js';
+import type { OutboundEvent } from '../../src/dialer/events.js';
+import { setAgentDisposition } from '../../src/dialer/agent-disposition.js';
+import { ClickToDialError } from '../../src/calls/manager.js';
 import { bullConnection } from '../../src/store/bull.js';
 import { createRedis, deletePrefix, RedisKeys, type Redis } from '../../src/store/redis.js';
 
@@ -24,11 +27,13 @@ let redis: Redis;
 let keys: RedisKeys;
 let engine: DialerEngine | undefined;
 let placed: string[];
+let events: OutboundEvent[];
 
 beforeEach(() => {
   redis = createRedis(REDIS_URL);
   keys = new RedisKeys(`test:${randomUUID()}:`);
   placed = [];
+  events = [];
 });
 afterEach(async () => {
   await engine?.stop();
@@ -37,7 +42,7 @@ afterEach(async () => {
   redis.disconnect();
 });
 
-async function setup(available: number): Promise<{ store: CampaignStore; dnc: DncList; e: DialerEngine }> {
+async function setup(available: number, mode: 'progressive' | 'preview' = 'progressive'): Promise<{ store: CampaignStore; dnc: DncList; e: DialerEngine }> {
   const store = new CampaignStore(redis, keys);
   const dnc = new DncList(redis, keys);
   const e = new DialerEngine({
@@ -60,9 +65,13 @@ async function setup(available: number): Promise<{ store: CampaignStore; dnc: Dn
     ringTimeoutMs: 15_000,
     safeHarborMs: 2000,
     wrapUpMs: () => 0,
+    speak: (t) => Promise.resolve(t),
+    scratchDir: '/tmp',
+    onEvent: (ev) => events.push(ev),
+    previewHoldMs: 60_000,
   });
   engine = e;
-  const input = Value.Default(CampaignInput, { id: 'spring', name: 'Spring', queue: 'sales', callerId: '+14155550999', mode: 'progressive', window: { start: '00:00', end: '23:59' } }) as never;
+  const input = Value.Default(CampaignInput, { id: 'spring', name: 'Spring', queue: 'sales', callerId: '+14155550999', mode, outcomes: ['sale', 'not-interested'], window: { start: '00:00', end: '23:59' } }) as never;
   await store.create(input);
   await store.setStatus('spring', 'running');
   const contact = (n: string) => ({ id: n, e164: n, tz: 'UTC', fields: {} });
@@ -104,5 +113,89 @@ describe('dialer engine', () => {
     await store.setStatus('spring', 'paused');
     await e.tick();
     expect(await redis.zcard(store.keys.ready('spring'))).toBe(3);
+  });
+
+  it('an attempt ends busy → outbound.dialing then outbound.disposition (by the dialer) on the sink, with the contact id and no number field', async () => {
+    const { e } = await setup(1);
+    await e.attempt({ id: 'x', data: { campaignId: 'spring', contactId: '+14155550102', attempt: 1 } });
+    expect(events.map((ev) => ev.type)).toEqual(['outbound.dialing', 'outbound.disposition']);
+    expect(events[1]).toMatchObject({ campaignId: 'spring', contactId: '+14155550102', attempt: 1, queue: 'sales', disposition: 'busy', by: 'dialer' });
+  });
+
+  it('agent books a callback while the call is still on → kept pending; when the attempt ends the contact is in line at the callback time, not at the dialer retry', async () => {
+    const { store, dnc } = await setup(1);
+    const stats = new CampaignStats(redis, keys);
+    const campaign = await store.require('spring');
+    // the attempt in progress: the contact holds a lease and has been dialled once
+    await redis.multi().zrem(store.keys.ready('spring'), '+14155550102').zadd(store.keys.leases('spring'), Date.now(), '+14155550102').exec();
+    const dialled = { ...(await store.contact('spring', '+14155550102'))!, attempts: 1, lastAgentId: '1001' };
+    await store.saveContact('spring', dialled);
+    const at = Date.now() + 3 * 3_600_000;
+    const r = await setAgentDisposition({ store, dnc, stats, emit: (ev) => events.push(ev) }, campaign, dialled, { disposition: 'callback', callbackAt: at, outcome: 'sale' }, { id: '1001', agentId: '1001' });
+    expect(r.status).toBe('pending');
+    expect(await redis.zscore(store.keys.ready('spring'), '+14155550102')).toBeNull();
+    // the call ends: the dialer would retry in 30 min, the agent's callback wins
+    const settled = await store.settle('spring', { ...dialled, lastDisposition: 'answered' }, Date.now() + 30 * 60_000);
+    expect(settled.by).toBe('agent');
+    expect(Number(await redis.zscore(store.keys.ready('spring'), '+14155550102'))).toBe(at);
+    expect(await redis.zscore(store.keys.leases('spring'), '+14155550102')).toBeNull();
+    expect(await store.contact('spring', '+14155550102')).toMatchObject({ lastDisposition: 'callback', callbackAt: at, fields: {}, agentDisposition: { disposition: 'callback', outcome: 'sale', by: '1001' } });
+    expect(events.at(-1)).toMatchObject({ type: 'outbound.disposition', by: 'agent', disposition: 'callback', agentId: '1001', outcome: 'sale' });
+    expect(await redis.hget(keys.key('dialer', 'stats', 'spring'), 'outcome:sale')).toBe('1');
+  });
+
+  it('agent marks DNC after the call ended → applied at once: out of line, number on the global DNC list; a bad callback or an unknown outcome is refused with a code', async () => {
+    const { store, dnc } = await setup(1);
+    const stats = new CampaignStats(redis, keys);
+    const campaign = await store.require('spring');
+    const done = { ...(await store.contact('spring', '+14155550103'))!, attempts: 1, lastDisposition: 'answered' as const, lastAgentId: '1001' };
+    await store.saveContact('spring', done);
+    const deps = { store, dnc, stats };
+    await expect(setAgentDisposition(deps, campaign, done, { disposition: 'callback' }, { id: '1001' })).rejects.toMatchObject({ code: 'DIALER_DISPOSITION_INVALID' });
+    await expect(setAgentDisposition(deps, campaign, done, { disposition: 'callback', callbackAt: Date.now() - 1000 }, { id: '1001' })).rejects.toMatchObject({ code: 'DIALER_DISPOSITION_INVALID' });
+    await expect(setAgentDisposition(deps, campaign, done, { disposition: 'completed', outcome: 'maybe' }, { id: '1001' })).rejects.toMatchObject({ code: 'DIALER_DISPOSITION_INVALID' });
+    const fresh = (await store.contact('spring', '+14155550101'))!;
+    await expect(setAgentDisposition(deps, campaign, fresh, { disposition: 'completed' }, { id: '1001' })).rejects.toMatchObject({ code: 'DIALER_NOT_REACHED' });
+    const r = await setAgentDisposition(deps, campaign, done, { disposition: 'dnc' }, { id: '1001' });
+    expect(r.status).toBe('applied');
+    expect(r.contact.lastDisposition).toBe('dnc');
+    expect(await redis.zscore(store.keys.ready('spring'), '+14155550103')).toBeNull();
+    expect(await dnc.blocked('+14155550103', 'another-campaign')).toBe(true);
+  });
+
+  it('preview: the agent gets a contact held for them (asking again gives the same); skip puts it back after the gap uncounted; a dial that is busy counts one attempt, busy; the agent phone not answering gives the contact back to them uncounted', async () => {
+    const { store, e } = await setup(1, 'preview');
+    await e.tick(); // preview mode places nothing by itself
+    expect(await redis.zcard(store.keys.ready('spring'))).toBe(3);
+    const first = await e.previewNext('spring', '1001');
+    expect(first).toBeDefined();
+    expect((await e.previewNext('spring', '1001'))?.id).toBe(first!.id);
+    const other = await e.previewNext('spring', '1002');
+    expect(other?.id).not.toBe(first!.id);
+    await expect(e.previewSkip('spring', '1002', first!.id)).rejects.toMatchObject({ code: 'DIALER_INVALID_STATE' });
+    await e.previewSkip('spring', '1001', first!.id);
+    expect(Number(await redis.zscore(store.keys.ready('spring'), first!.id)) - Date.now()).toBeGreaterThan(3.9 * 3_600_000);
+    expect((await store.contact('spring', first!.id))?.attempts).toBe(0);
+
+    const next = (await e.previewNext('spring', '1001'))!;
+    await expect(e.previewDial('spring', '1001', next.id, () => Promise.reject(new ClickToDialError('no-answer', 'agent phone', 'agent')))).rejects.toBeInstanceOf(ClickToDialError);
+    expect((await store.contact('spring', next.id))?.attempts).toBe(0);
+    expect(await e.isPreviewing('spring', '1001', next.id)).toBe(true);
+    const dialled: string[] = [];
+    await expect(
+      e.previewDial('spring', '1001', next.id, (n, callerId) => {
+        dialled.push(`${n} from ${callerId}`);
+        return Promise.reject(new ClickToDialError('busy', '486', 'target'));
+      }),
+    ).rejects.toBeInstanceOf(ClickToDialError);
+    expect(dialled).toEqual([`${next.e164} from +14155550999`]);
+    expect(await store.contact('spring', next.id)).toMatchObject({ attempts: 1, lastDisposition: 'busy' });
+    expect(await e.isPreviewing('spring', '1001', next.id)).toBe(false);
+    expect(await new CampaignStats(redis, keys).figures('spring', Date.now())).toMatchObject({ attempts: 1, dispositions: { busy: 1 } });
+  });
+
+  it('a progressive campaign cannot be previewed (coded refusal)', async () => {
+    const { e } = await setup(1);
+    await expect(e.previewNext('spring', '1001')).rejects.toMatchObject({ code: 'DIALER_INVALID_STATE' });
   });
 });

@@ -5,6 +5,9 @@
  * follows 1001 (and 1002) live. Everything on the page comes from the CTI
  * API: GET /v1/queues and /v1/agents, then the event stream.
  *
+ * The Campaigns panel (no sipp needed): outbound campaigns running or
+ * paused, with their figures from GET /v1/campaigns/:id/stats, polled.
+ *
  * Screenshots go to test-output/ (printed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +19,8 @@ import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../suppo
 import { freePort } from '../support/ports.js';
 import { launchPage, skipReason } from '../support/browser.js';
 import { writeSpeechPcap } from '../support/pcap.js';
+import { CampaignStats } from '../../src/dialer/stats.js';
+import { RedisKeys } from '../../src/store/redis.js';
 import type { Config, QueueConfig } from '../../src/config/schema.js';
 
 const PCAPS = '/usr/share/sip-tester';
@@ -192,5 +197,89 @@ describe.skipIf(reason !== undefined)('the wallboard page in Chromium with real 
     expect(await metric('asa')).toMatch(/^00:0\d$/);
     expect(await metric('abandoned')).toBe('1');
     await shot(page, 'wallboard-4-after-answered-call.png');
+  }, 60_000);
+});
+
+describe.skipIf(skipReason() !== undefined)('the Campaigns panel of the wallboard in Chromium', () => {
+  let t: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let pageLog: string[] = [];
+
+  const rest = async (who: string, method: string, path: string, body?: unknown, type = 'application/json'): Promise<Response> =>
+    fetch(`http://127.0.0.1:${t.httpPort}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await t.token(who)}`, ...(body === undefined ? {} : { 'content-type': type }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  const campaign = async (id: string, name: string, then: 'start' | 'pause' | undefined): Promise<void> => {
+    expect((await rest('1004', 'POST', '/v1/campaigns', { id, name, queue: 'sales', callerId: '+4930555000', mode: 'progressive', defaultCountry: 'DE' })).status).toBe(201);
+    if (then === undefined) return;
+    expect((await rest('1004', 'POST', `/v1/campaigns/${id}/start`)).status).toBe(200);
+    if (then === 'pause') expect((await rest('1004', 'POST', `/v1/campaigns/${id}/pause`)).status).toBe(200);
+  };
+  const cell = async (id: string, col: string): Promise<string> => ((await page.getByTestId(`campaign-${id}-${col}`).textContent()) ?? '').trim();
+
+  beforeAll(async () => {
+    t = await startTestServer({
+      configure: (c: Config) => {
+        c.queues = [salesQueue()];
+        // the figures are written here directly: nothing is dialled
+        c.dialer.enabled = false;
+      },
+    });
+    ({ browser, page, log: pageLog } = await launchPage({ width: 1400, height: 900 }));
+  }, 60_000);
+  afterAll(async () => {
+    if (process.env.HARNESS_DEBUG === '1') console.log(pageLog.join('\n'));
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('campaign with 1 abandon of 2 live answers → stats say 50 %, wallboard shows it red; a paused one without abandons is listed, not red; a draft is not listed; no campaign → no panel', async () => {
+    const fail = (what: string): string => `${what}\n--- page console ---\n${pageLog.slice(-40).join('\n')}`;
+    await page.goto(`http://127.0.0.1:${t.httpPort}/wallboard`);
+    await page.getByTestId('agent-id').fill('1004');
+    await page.getByTestId('password').fill(t.agentPassword('1004'));
+    await page.getByTestId('login-button').click();
+    await expect.poll(() => page.getByTestId('board-view').isVisible(), { message: fail('board shown') }).toBe(true);
+    // no campaign yet: no panel (after the first poll has answered)
+    await expect.poll(() => page.evaluate(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/v1/campaigns')))).toBe(true);
+    expect(await page.getByTestId('campaigns').isHidden()).toBe(true);
+
+    await campaign('winter', 'Winter <b>renewals</b>', 'start');
+    await campaign('quiet', 'Quiet one', 'pause');
+    await campaign('later', 'Not started', undefined);
+    expect((await rest('1004', 'POST', '/v1/campaigns/winter/contacts', 'phone\n+49 30 3000001\n+49 30 3000002\n+49 30 3000003\n', 'text/csv')).status).toBe(200);
+    const figures = new CampaignStats(t.server.redis, new RedisKeys(t.prefix));
+    const now = Date.now();
+    for (let i = 0; i < 3; i += 1) await figures.attempted('winter');
+    await figures.finished('winter', 'answered', now, { live: true, connected: true, handleMs: 60_000 });
+    await figures.finished('winter', 'abandoned', now, { live: true, connected: false });
+    await figures.finished('winter', 'no-answer', now, { live: false, connected: false });
+    const stats = (await (await rest('1004', 'GET', '/v1/campaigns/winter/stats')).json()) as { abandonPct30d: number; attempts: number };
+    expect(stats).toMatchObject({ abandonPct30d: 50, attempts: 3 });
+
+    // the next poll (every 5 s) shows them
+    await expect.poll(() => page.getByTestId('campaigns').isVisible(), { timeout: 8000, message: fail('campaigns panel shown') }).toBe(true);
+    const rows = await page.locator('#campaigns tbody tr').all();
+    expect(await Promise.all(rows.map((r) => r.getAttribute('data-campaign')))).toEqual(['quiet', 'winter']);
+    // the name is text, not markup
+    expect(await cell('winter', 'name')).toBe('Winter <b>renewals</b>');
+    expect(await cell('winter', 'status')).toBe('Running');
+    expect(await cell('winter', 'mode')).toBe('progressive');
+    expect(await cell('winter', 'attempts')).toBe('3');
+    expect(await cell('winter', 'contacts')).toBe('3 / 3');
+    expect(await cell('winter', 'abandon')).toBe('50%');
+    expect(await page.getByTestId('campaign-winter-abandon').getAttribute('class')).toContain('alert');
+    expect(await cell('winter', 'occupancy')).toBe('0%');
+    expect(await cell('quiet', 'status')).toBe('Paused');
+    expect(await cell('quiet', 'abandon')).toBe('0%');
+    expect(await page.getByTestId('campaign-quiet-abandon').getAttribute('class')).not.toContain('alert');
+    await shot(page, 'wallboard-5-campaigns.png');
+
+    // stopped campaigns leave the board; with none left, the panel goes
+    for (const id of ['winter', 'quiet']) expect((await rest('1004', 'POST', `/v1/campaigns/${id}/stop`)).status).toBe(200);
+    await expect.poll(() => page.getByTestId('campaigns').isHidden(), { timeout: 8000, message: fail('campaigns panel hidden') }).toBe(true);
   }, 60_000);
 });

@@ -425,15 +425,19 @@ export class AcdService extends EventEmitter<AcdEvents> {
     });
   }
 
+  /** One of the queue's agents: a member who could take its calls, now or once escalation has widened it. */
+  isQueueAgent(queueId: string, agentId: string): boolean {
+    const p = this.profiles.get(agentId);
+    if (p === undefined || !this.view.isMember(queueId, p.id)) return false;
+    const queue = this.queue(queueId);
+    return qualifies(p.skills, queue.requirement) || qualifies(p.skills, escalated(queue, queue.requirement, queue.escalation.length));
+  }
+
   queueStats(queueId: string): QueueStats {
     const agents = { 'logged-out': 0, available: 0, reserved: 0, ringing: 0, 'on-call': 0, 'on-call-outbound': 0, 'wrap-up': 0, paused: 0 } as Record<AgentState, number>;
-    const queue = this.queue(queueId);
-    const loosest = escalated(queue, queue.requirement, queue.escalation.length);
     for (const p of this.profiles.values()) {
-      const live = this.view.agent(p.id);
-      // the queue's agents: members who could take its calls, now or once escalation has widened it
-      if (!this.view.isMember(queueId, p.id) || !(qualifies(p.skills, queue.requirement) || qualifies(p.skills, loosest))) continue;
-      agents[live?.state ?? 'logged-out'] += 1;
+      if (!this.isQueueAgent(queueId, p.id)) continue;
+      agents[this.view.agent(p.id)?.state ?? 'logged-out'] += 1;
     }
     return {
       queue: queueId,

@@ -15,6 +15,7 @@ import type { Call } from '../../calls/call.js';
 import type { CallManager } from '../../calls/manager.js';
 import type { Leg } from '../../calls/leg.js';
 import type { EventStream } from './stream.js';
+import type { OutboundEvent } from '../../dialer/events.js';
 import type { NewEvent } from './types.js';
 
 type Pending = { event: NewEvent; dedupe?: string };
@@ -87,6 +88,11 @@ export class EventPublisher {
 
   private base(): { time: string; tenant: string } {
     return { time: iso(Date.now()), tenant: this.opts.tenant };
+  }
+
+  /** The dialer's steps of an attempt (`outbound.*`), from whichever instance placed it. */
+  outbound(e: OutboundEvent): void {
+    this.publish({ ...this.base(), ...e });
   }
 
   /** Follow every call this instance handles, and the ACD's agents. */

@@ -115,6 +115,37 @@ export const QueueStatsEvent = event('queue.stats', 'Live figures of a queue, ev
   today: QueueTodaySchema,
 });
 
+const Attempt = {
+  campaignId: Type.String(),
+  contactId: Type.String({ description: 'The contact in the campaign (no phone number in events)' }),
+  attempt: Type.Integer({ minimum: 1 }),
+  queue: Type.String({ description: "The campaign's queue" }),
+};
+const DISPOSITIONS = ['answered', 'busy', 'no-answer', 'machine', 'failed', 'dnc', 'callback', 'invalid-number', 'abandoned'] as const;
+
+export const OutboundDialing = event('outbound.dialing', 'The dialer is calling a contact of a campaign', Attempt);
+export const OutboundAnswered = event('outbound.answered', 'The contact answered (a person or a machine: see outbound.machine)', { ...Attempt, callId: Type.String() });
+export const OutboundMachine = event('outbound.machine', 'Answering-machine detection heard a machine; what the campaign does with it', {
+  ...Attempt,
+  callId: Type.String(),
+  action: Type.Union([Type.Literal('drop'), Type.Literal('message'), Type.Literal('agent')]),
+  reason: Type.String({ description: 'What decided: beep, long-greeting, too-many-words' }),
+});
+export const OutboundAbandoned = event('outbound.abandoned', 'A person answered and no agent was free in time: the safe-harbor message, then hang-up', {
+  ...Attempt,
+  callId: Type.String(),
+  waitedMs: Type.Integer({ description: 'From the answer (or the end of detection) to the message' }),
+});
+export const OutboundDisposition = event('outbound.disposition', "An attempt's outcome: the dialer's, or one an agent set afterwards", {
+  ...Attempt,
+  disposition: Type.Union(DISPOSITIONS.map((d) => Type.Literal(d))),
+  by: Type.Union([Type.Literal('dialer'), Type.Literal('agent')]),
+  callId: Type.Optional(Type.String()),
+  agentId: Type.Optional(Type.String()),
+  outcome: Type.Optional(Type.String()),
+  callbackAt: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
 export const EVENT_SCHEMAS = [
   CallQueued,
   CallOffered,
@@ -137,6 +168,11 @@ export const EVENT_SCHEMAS = [
   AgentWrapUp,
   AgentLoggedOff,
   QueueStatsEvent,
+  OutboundDialing,
+  OutboundAnswered,
+  OutboundMachine,
+  OutboundAbandoned,
+  OutboundDisposition,
 ] as const;
 
 export type CtiEvent = Static<(typeof EVENT_SCHEMAS)[number]>;

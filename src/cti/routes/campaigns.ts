@@ -4,6 +4,7 @@
  *
  *   POST /v1/campaigns                      create (draft)
  *   GET  /v1/campaigns, /v1/campaigns/:id   list, one (with its contact counts)
+ *   GET  /v1/campaigns/:id/stats            its figures: attempts, outcomes, 30-day abandon %, contacts, live occupancy
  *   POST /v1/campaigns/:id/start|pause|stop the lifecycle (409 CTI_INVALID_STATE when it forbids the move)
  *   POST /v1/campaigns/:id/contacts         a CSV list (Content-Type text/csv), streamed: the import report
  *   POST /v1/dnc, DELETE /v1/dnc            a number on (or off) the global or a campaign's do-not-call list;
@@ -16,8 +17,8 @@ import { ApiError } from '../../http/errors.js';
 import type { CtiContext } from '../context.js';
 import { requireScope } from '../auth/hooks.js';
 import { CampaignInput, type CampaignStatus } from '../../dialer/campaign.js';
-import { DialerError } from '../../dialer/campaign-store.js';
 import { DncError } from '../../dialer/dnc.js';
+import { dialerError } from './dialer-agent.js';
 import { COUNTRIES, normalizeNumber } from '../../dialer/lists/e164.js';
 import { importContacts } from '../../dialer/lists/import.js';
 
@@ -43,19 +44,53 @@ const DncBody = Type.Object(
   { additionalProperties: false },
 );
 
+const Count = Type.Integer({ minimum: 0 });
+/** The queue's agents who count as working a call (the pacing's "busy"). */
+const BUSY = ['reserved', 'ringing', 'on-call', 'on-call-outbound', 'wrap-up'] as const;
+const AGENT_STATES = ['available', ...BUSY, 'paused', 'logged-out'] as const;
+
+export const CampaignStatsView = Type.Object(
+  {
+    campaignId: Type.String(),
+    status: Type.Union((['draft', 'running', 'paused', 'stopped'] as const satisfies readonly CampaignStatus[]).map((s) => Type.Literal(s))),
+    mode: Type.String(),
+    queue: Type.String(),
+    attempts: Count,
+    liveAnswers: Type.Integer({ minimum: 0, description: 'Attempts a person answered' }),
+    connected: Type.Integer({ minimum: 0, description: 'Live answers put through to an agent' }),
+    abandoned: Type.Integer({ minimum: 0, description: 'Live answers with no agent in time (the safe-harbor message)' }),
+    abandonPct30d: Type.Number({ minimum: 0, description: 'Abandoned ÷ live answers over the last 30 days, %, one decimal' }),
+    dispositions: Type.Record(Type.String(), Count, { description: 'Attempts per disposition' }),
+    contacts: Type.Object(
+      {
+        total: Count,
+        waiting: Type.Integer({ minimum: 0, description: 'In line for a (next) attempt' }),
+        dialing: Type.Integer({ minimum: 0, description: 'Taken to be dialled: an attempt in progress' }),
+        done: Type.Integer({ minimum: 0, description: 'Neither: finished (final disposition or last attempt made)' }),
+      },
+      { additionalProperties: false },
+    ),
+    agents: Type.Object(
+      { busy: Type.Integer({ minimum: 0, description: 'reserved + ringing + on-call + on-call-outbound + wrap-up' }), ...Object.fromEntries(AGENT_STATES.map((s) => [s, Count])) },
+      { description: "The campaign queue's agents by state, live (the ACD view)" },
+    ),
+    occupancyPct: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: "Live occupancy of the campaign queue's agents: busy ÷ (busy + available) × 100, one decimal; 0 with no agent",
+    }),
+    today: Type.Object(
+      { liveAnswers: Count, abandoned: Count },
+      { additionalProperties: false, description: 'Since 00:00 UTC (the per-day counts the 30-day rate is summed from)' },
+    ),
+  },
+  { $id: 'CampaignStats', additionalProperties: false },
+);
+
 const err = { $ref: 'ErrorBody#' };
 const errors = { 400: err, 401: err, 403: err, 404: err, 409: err, 503: err };
 /** A list of a million rows is a few tens of MB. */
 const UPLOAD_LIMIT_BYTES = 512 * 1024 * 1024;
-
-function dialerError(e: unknown): never {
-  if (e instanceof DialerError) {
-    if (e.code === 'DIALER_CAMPAIGN_NOT_FOUND') throw new ApiError('CTI_CAMPAIGN_NOT_FOUND', e.message);
-    if (e.code === 'DIALER_CAMPAIGN_EXISTS') throw new ApiError('CTI_CAMPAIGN_EXISTS', e.message);
-    throw new ApiError('CTI_INVALID_STATE', e.message);
-  }
-  throw e;
-}
 
 export function campaignRoutes(ctx: CtiContext) {
   const queues = new Set(ctx.config.queues.map((q) => q.id));
@@ -73,6 +108,7 @@ export function campaignRoutes(ctx: CtiContext) {
       async (request, reply) => {
         requireScope(request, 'supervisor', 'calls:control');
         if (!queues.has(request.body.queue)) throw new ApiError('CTI_CAMPAIGN_INVALID', `No queue ${request.body.queue}: its agents work the campaign`);
+        if (request.body.amd.action === 'message' && request.body.amd.messageText === undefined) throw new ApiError('CTI_CAMPAIGN_INVALID', 'amd.action "message" needs amd.messageText: what the machine records after the beep');
         const c = await dialer().campaigns.create(request.body).catch(dialerError);
         return reply.code(201).send(c);
       },
@@ -91,6 +127,46 @@ export function campaignRoutes(ctx: CtiContext) {
         const store = dialer().campaigns;
         const c = await store.require(request.params.id).catch(dialerError);
         return { ...c, contacts: await store.counts(c.id) };
+      },
+    );
+
+    app.get<{ Params: Static<typeof Params> }>(
+      '/v1/campaigns/:id/stats',
+      {
+        schema: {
+          tags: ['campaigns'],
+          summary: "A campaign's figures: attempts, outcomes, 30-day abandon rate, contacts, its queue's agents and live occupancy",
+          params: Params,
+          response: { 200: CampaignStatsView, ...errors },
+        },
+      },
+      async (request): Promise<Static<typeof CampaignStatsView>> => {
+        requireScope(request, 'supervisor', 'calls:control', 'events:read');
+        const { campaigns, stats } = dialer();
+        const c = await campaigns.require(request.params.id).catch(dialerError);
+        const now = Date.now();
+        const [f, today, contacts] = await Promise.all([stats.figures(c.id, now), stats.today(c.id, now), campaigns.contactStates(c.id)]);
+        // a campaign whose queue left the config has no agents
+        const a: Partial<Record<string, number>> = queues.has(c.queue) ? ctx.acd.queueStats(c.queue).agents : {};
+        const count = (...states: readonly string[]): number => states.reduce((n, s) => n + (a[s] ?? 0), 0);
+        const busy = count(...BUSY);
+        const available = count('available');
+        return {
+          campaignId: c.id,
+          status: c.status,
+          mode: c.mode,
+          queue: c.queue,
+          attempts: f.attempts,
+          liveAnswers: f.liveAnswers,
+          connected: f.connected,
+          abandoned: f.abandoned,
+          abandonPct30d: f.abandonPct30d,
+          dispositions: f.dispositions,
+          contacts,
+          agents: { busy, ...Object.fromEntries(AGENT_STATES.map((s) => [s, count(s)])) },
+          occupancyPct: busy + available === 0 ? 0 : Math.round((busy / (busy + available)) * 1000) / 10,
+          today,
+        };
       },
     );
 
