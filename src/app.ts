@@ -42,6 +42,7 @@ import { CdrSearch } from './reports/cdr-search.js';
 import { CampaignStore } from './dialer/campaign-store.js';
 import { DncList } from './dialer/dnc.js';
 import { DialerEngine } from './dialer/engine.js';
+import { TrunkPacer } from './dialer/trunk-pacer.js';
 import { CampaignStats } from './dialer/stats.js';
 import { CallManager } from './calls/manager.js';
 import { runHotline } from './calls/hotline.js';
@@ -350,6 +351,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     })().catch((err: unknown) => logger.warn({ err, callId: entry.callId }, 'could not hang up a lost caller'));
   });
   const callbacks = new CallbackBook({ redis, keys, logger });
+  // one calls-per-second budget on the trunk for callbacks and campaigns, across instances
+  const trunkPacer = new TrunkPacer(redis, keys, config.dialer.cps, { logger });
   const callbackDialer = new CallbackDialer({
     book: callbacks,
     acd,
@@ -359,6 +362,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     prompt,
     logger,
     ringTimeoutMs,
+    pacer: trunkPacer,
     ...(opts.callbackRetryMs === undefined ? {} : { retryDelayMs: opts.callbackRetryMs }),
   });
   const autoLogin = new AutoLogin({ acd, registrar, agents: config.agents, logger });
@@ -477,6 +481,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     prompt,
     lines: config.dialer.lines,
     cps: config.dialer.cps,
+    pacer: trunkPacer,
     ringTimeoutMs: config.dialer.ringTimeoutSeconds * 1000,
     safeHarborMs: config.dialer.safeHarborSeconds * 1000,
     wrapUpMs: (q) => wrapUp.get(q) ?? 0,

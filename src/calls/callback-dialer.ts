@@ -5,6 +5,10 @@
  * customer is called over the trunk. Answered: they hear who is calling and
  * wait in the queue one priority above its callers, so they are next. Not
  * answered: back in line after retryDelayMs, up to maxAttempts.
+ *
+ * Like the dialer's campaigns, callbacks keep to the customer's calling hours
+ * (compliance.ts, the zone of their number) and to the trunk's calls per
+ * second (TrunkPacer, shared across instances and with the dialer).
  */
 import type { Logger } from '../log.js';
 import type { AcdService } from '../acd/service/acd-service.js';
@@ -13,6 +17,9 @@ import type { Call } from './call.js';
 import type { CallbackBook, CallbackEntry } from './callbacks.js';
 import { DialError } from './dial.js';
 import type { QueueCalls } from './queue-call.js';
+import { DEFAULT_RULES, insideWindow, nextWindowOpen, type CallingRules } from '../dialer/compliance.js';
+import { timeZoneFor } from '../dialer/lists/timezone.js';
+import type { TrunkPacer } from '../dialer/trunk-pacer.js';
 
 export interface CallbackDialerOptions {
   book: CallbackBook;
@@ -27,6 +34,10 @@ export interface CallbackDialerOptions {
   maxAttempts?: number;
   ringTimeoutMs?: number;
   now?: () => number;
+  /** The customer's calling hours (default 08:00–21:00 in the zone of their number). */
+  rules?: CallingRules;
+  /** Calls per second on the trunk, shared with the dialer. */
+  pacer?: TrunkPacer;
 }
 
 export class CallbackDialer {
@@ -55,8 +66,8 @@ export class CallbackDialer {
     try {
       for (const q of this.opts.queues) {
         if (this.dialing.has(q.id) || !this.agentAboutToBeFree(q.id)) continue;
-        const head = await this.opts.book.head(q.id);
-        if (head === undefined || head.notBefore > this.now() || this.someoneAhead(q.id, head.keptSince)) continue;
+        const head = await this.nextDue(q.id);
+        if (head === undefined || this.someoneAhead(q.id, head.keptSince)) continue;
         if (await this.opts.book.claim(head)) void this.place(q, head);
       }
     } catch (err) {
@@ -64,6 +75,28 @@ export class CallbackDialer {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * The first callback in line that may be called now. One outside its
+   * customer's calling hours (the zone from the number; unknown: they just
+   * called us, so their hours are taken as now) waits for the window to open,
+   * keeping its place, and the next one is looked at.
+   */
+  private async nextDue(queue: string): Promise<CallbackEntry | undefined> {
+    const now = this.now();
+    const rules = this.opts.rules ?? DEFAULT_RULES;
+    for (const e of await this.opts.book.first(queue, 20)) {
+      if (e.notBefore > now) continue;
+      const tz = timeZoneFor(e.number).tz;
+      if (tz !== undefined && !insideWindow(now, tz, rules)) {
+        await this.opts.book.postpone(e, nextWindowOpen(now, tz, rules));
+        this.opts.logger?.info({ callbackId: e.id, queue }, 'callback outside the customer\'s calling hours: waits for them');
+        continue;
+      }
+      return e;
+    }
+    return undefined;
   }
 
   private agentAboutToBeFree(queue: string): boolean {
@@ -81,6 +114,8 @@ export class CallbackDialer {
     const log = this.opts.logger?.child({ callbackId: e.id, queue: queue.id });
     this.dialing.add(queue.id);
     try {
+      // the trunk's calls per second are shared with the campaigns
+      await this.opts.pacer?.take();
       await this.opts.placeCall(
         e.number,
         async (call) => {

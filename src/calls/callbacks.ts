@@ -77,6 +77,22 @@ export class CallbackBook {
     return out;
   }
 
+  /** The first `limit` callbacks of a queue, in order. */
+  async first(queue: string, limit: number): Promise<CallbackEntry[]> {
+    const ids = await this.opts.redis.zrange(this.queueKey(queue), '0', String(limit - 1));
+    const out: CallbackEntry[] = [];
+    for (const id of ids) {
+      const e = fromHash(id, await this.opts.redis.hgetall(this.entryKey(id)));
+      if (e !== undefined) out.push(e);
+    }
+    return out;
+  }
+
+  /** Not before `notBefore` (outside the customer's calling hours), without counting an attempt; keeps its place. */
+  async postpone(e: CallbackEntry, notBefore: number): Promise<void> {
+    await this.opts.redis.hset(this.entryKey(e.id), { notBefore: String(notBefore) });
+  }
+
   /** The queue's first callback (due or not), read without the rest of the line. */
   async head(queue: string): Promise<CallbackEntry | undefined> {
     const [id] = await this.opts.redis.zrange(this.queueKey(queue), '0', '0');

@@ -36,6 +36,7 @@ import { DialerError, type CampaignStore, type StoredContact } from './campaign-
 import { FINAL, mayDial, type CallingRules, type Disposition } from './compliance.js';
 import type { DncList } from './dnc.js';
 import { pace } from './pacing.js';
+import type { TrunkPacer } from './trunk-pacer.js';
 import { runAnswered, type AnsweredDeps, type AnsweredOutcome } from './answered.js';
 import type { AmdOptions } from './amd/detector.js';
 import type { OutboundEvent, OutboundEventSink } from './events.js';
@@ -74,6 +75,8 @@ export interface DialerEngineOptions {
   /** Trunk capacity and calls per second. */
   lines: number;
   cps: number;
+  /** Calls per second across instances, shared with the callbacks. */
+  pacer?: TrunkPacer;
   /** At least 15 s. */
   ringTimeoutMs: number;
   /** A person answered with no agent within this is given the safe-harbor message (default 2 s). */
@@ -296,6 +299,7 @@ export class DialerEngine {
     this.emit({ type: 'outbound.dialing', ...ref });
     let call: Call;
     try {
+      await this.opts.pacer?.take();
       call = await dial(contact.e164, c.callerId);
     } catch (err) {
       if (err instanceof ClickToDialError && err.leg === 'agent') {
@@ -370,6 +374,7 @@ export class DialerEngine {
       contact = dialled;
       await this.opts.stats.attempted(campaignId);
       const ref = { campaignId, contactId, attempt, queue: campaign.queue };
+      await this.opts.pacer?.take();
       this.emit({ type: 'outbound.dialing', ...ref });
       // placeCall hands the answered call to `run` and returns at once: the attempt ends with the call
       let finished: Promise<void> = Promise.resolve();
