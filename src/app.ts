@@ -490,7 +490,7 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
     scratchDir: join(dataDir, 'amd'),
     onEvent: (e) => publisher.outbound(e),
     onPreviewExpired: (agentId) => {
-      if (acd.agent(agentId)?.reason?.startsWith('preview@') === true) void acd.endBusyElsewhere(agentId).catch(() => undefined);
+      if (acd.agent(agentId)?.reason?.startsWith('preview@') === true) void acd.endBusyElsewhere(agentId, { wrapUp: false }).catch(() => undefined);
     },
     logger,
   });

@@ -247,8 +247,10 @@ export class AcdService extends EventEmitter<AcdEvents> {
     return agent;
   }
 
-  endBusyElsewhere(agentId: string): Promise<AgentLive> {
+  /** `wrapUp: false`: straight back to available (nothing was said to anyone: a previewed contact skipped). */
+  endBusyElsewhere(agentId: string, opts: { wrapUp?: boolean } = {}): Promise<AgentLive> {
     this.busy.delete(agentId);
+    if (opts.wrapUp === false) return this.agentState(agentId, 'wrap-up', 'outbound-end', { wrapUpMs: 0 });
     return this.endOutbound(agentId);
   }
 

@@ -201,7 +201,7 @@ export function dialerAgentRoutes(ctx: CtiContext) {
     );
 
     const endPreviewBusy = async (agentId: string): Promise<void> => {
-      if (ctx.acd.agent(agentId)?.reason?.startsWith('preview@') === true) await ctx.acd.endBusyElsewhere(agentId).catch(() => undefined);
+      if (ctx.acd.agent(agentId)?.reason?.startsWith('preview@') === true) await ctx.acd.endBusyElsewhere(agentId, { wrapUp: false }).catch(() => undefined);
     };
 
     app.post<{ Params: Static<typeof ContactParams> }>(
