@@ -31,6 +31,9 @@ const TRANSITIONS: Record<CallState, readonly CallState[]> = {
   ended: [],
 };
 
+/** What became of a call beyond its legs: a voicemail left, a callback booked, a machine that answered an outbound call. */
+export type CallOutcome = 'voicemail' | 'callback' | 'machine';
+
 export type CallEndCause = 'caller-hangup' | 'agent-hangup' | 'server-hangup' | 'no-agent' | 'failed' | 'shutdown';
 
 export type TransferKind = 'blind' | 'attended';
@@ -78,7 +81,7 @@ export class Call extends TypedEmitter<CallEvents> {
   /** IVR nodes the call passed through, in order (node ids only: no digits). */
   readonly ivrPath: string[] = [];
   /** What the call achieved besides talking to an agent (CDR disposition). */
-  readonly outcomes = new Set<'voicemail' | 'callback'>();
+  readonly outcomes = new Set<CallOutcome>();
   readonly legs: Leg[] = [];
   private _state: CallState = 'ivr';
   /** The agent leg the caller is talking to (or was, while held/consulting). */

@@ -84,6 +84,7 @@ export async function runAnswered(call: Call, campaign: Campaign, contact: Store
       call.variables.set('amd', amd);
       call.log?.info({ amd: amd, reason: decision.reason, atMs: decision.atMs }, 'answering-machine detection');
       if (amd === 'machine') {
+        call.outcomes.add('machine');
         const action = campaign.amd.action;
         deps.emit({ type: 'outbound.machine', ...ref, callId: call.id, action, reason: decision.reason });
         if (action === 'drop') {

@@ -29,7 +29,8 @@ export interface CallingRules {
 
 export const DEFAULT_RULES: CallingRules = { windowStartMin: 8 * 60, windowEndMin: 21 * 60, minGapMs: 4 * 3_600_000, maxAttempts: 5 };
 
-export type Disposition = 'answered' | 'busy' | 'no-answer' | 'machine' | 'failed' | 'dnc' | 'callback' | 'invalid-number' | 'abandoned';
+export const DISPOSITIONS = ['answered', 'busy', 'no-answer', 'machine', 'failed', 'dnc', 'callback', 'invalid-number', 'abandoned'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
 
 /** Dispositions after which the contact is never dialled again by this campaign. */
 export const FINAL: ReadonlySet<Disposition> = new Set(['answered', 'dnc', 'invalid-number']);

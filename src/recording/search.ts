@@ -13,9 +13,9 @@ import type { RecordingVisibility } from '../cti/auth/principal.js';
 import { DbError, type Db } from '../store/db.js';
 import type { RecordingStatus } from './store.js';
 
-/** The CDR dispositions (table cdrs' CHECK). */
-export const DISPOSITIONS = ['answered', 'abandoned', 'overflowed', 'voicemail', 'callback', 'transferred', 'ivr', 'lost', 'failed'] as const;
-export type Disposition = (typeof DISPOSITIONS)[number];
+import { CDR_DISPOSITIONS as DISPOSITIONS, type Disposition } from '../reports/core/cdr.js';
+
+export { DISPOSITIONS, type Disposition };
 
 export const MAX_PAGE = 200;
 export const DEFAULT_PAGE = 50;

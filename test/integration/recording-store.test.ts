@@ -171,6 +171,7 @@ describe.each(backends)('recording store on %s', (kind, backend) => {
     expect(before.rows.map((r) => [r.version, r.name])).toEqual([
       [1, 'recordings'],
       [2, 'records'],
+      [3, 'outbound'],
     ]);
     await first.close();
 
@@ -180,7 +181,7 @@ describe.each(backends)('recording store on %s', (kind, backend) => {
     );
     expect(after.rows).toEqual(before.rows.map((r) => ({ version: r.version, applied_at: r.applied_at })));
     // each migration applied once, by the first open
-    expect(log.lines().filter((l) => l.msg === 'database migration applied')).toHaveLength(2);
+    expect(log.lines().filter((l) => l.msg === 'database migration applied')).toHaveLength(3);
     expect((await second.query('SELECT * FROM recordings')).rows).toEqual([]);
   });
 
@@ -312,7 +313,7 @@ describe('recording store on postgres only', () => {
     const dataDir = tempDir('pgdata');
     const opened = await Promise.all([1, 2, 3, 4].map(() => openDb({ url: PG_URL, dataDir, schema }).then(track)));
     const { rows } = await opened[0]!.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     for (const db of opened) expect(await db.query('SELECT count(*) FROM recordings')).toBeDefined();
   });
 

@@ -138,6 +138,12 @@ describe('buildCdr: dispositions', () => {
     expect(cdr).toMatchObject({ disposition: 'transferred', transfers: 1, startedAt: at(0), endedAt: at(60), durationMs: 60_000, talkMs: 45_000, endCause: null });
   });
 
+  /* An outbound campaign call an answering machine took: never queued, the dialer dropped it or left its message. */
+  it('outbound call answered by a machine → machine, no agent, no wait', () => {
+    const cdr = cdrOf(summary({ endedAt: at(12), outcomes: ['machine'] }), []);
+    expect(cdr).toMatchObject({ disposition: 'machine', answeredAt: null, agents: [], agentId: null, waitMs: 0 });
+  });
+
   /* Overflowed to voicemail after 60 s (OVERFLOW, no ENTERQUEUE after); summary says a message was left → voicemail, wait 60 s. */
   it('caller overflowed to voicemail and left a message → voicemail, wait 60 s, no agent', () => {
     const cdr = cdrOf(summary({ endedAt: at(120), outcomes: ['voicemail'] }), [ev('ENTERQUEUE', 0, 'sales'), ev('OVERFLOW', 60, 'sales', undefined, { to: 'voicemail' })]);

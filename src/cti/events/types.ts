@@ -10,6 +10,7 @@
  * screen pop).
  */
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { DISPOSITIONS } from '../../dialer/compliance.js';
 
 const Vars = Type.Record(Type.String(), Type.String(), { description: 'Call variables: IVR input and data attached by integrators' });
 
@@ -121,7 +122,6 @@ const Attempt = {
   attempt: Type.Integer({ minimum: 1 }),
   queue: Type.String({ description: "The campaign's queue" }),
 };
-const DISPOSITIONS = ['answered', 'busy', 'no-answer', 'machine', 'failed', 'dnc', 'callback', 'invalid-number', 'abandoned'] as const;
 
 export const OutboundDialing = event('outbound.dialing', 'The dialer is calling a contact of a campaign', Attempt);
 export const OutboundAnswered = event('outbound.answered', 'The contact answered (a person or a machine: see outbound.machine)', { ...Attempt, callId: Type.String() });

@@ -20,6 +20,7 @@ import { INTERVAL_SIZES } from '../../reports/core/intervals.js';
 import { ReportError, type AgentReportRow, type QueueReportRow } from '../../reports/report-service.js';
 import { CdrSearchError } from '../../reports/cdr-search.js';
 import { toCsv } from '../../reports/csv.js';
+import { CDR_DISPOSITIONS as DISPOSITIONS } from '../../reports/core/cdr.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.+*#-]{1,64}$' });
 const IdList = Type.String({ pattern: '^[A-Za-z0-9_.+*#-]{1,64}(,[A-Za-z0-9_.+*#-]{1,64})*$', description: 'Comma-separated ids' });
@@ -84,7 +85,6 @@ const AgentRow = Type.Object(
   { $id: 'AgentReportRow', additionalProperties: false },
 );
 
-const DISPOSITIONS = ['answered', 'abandoned', 'overflowed', 'voicemail', 'callback', 'transferred', 'ivr', 'lost', 'failed'] as const;
 const CdrQuery = Type.Object(
   {
     from: Type.Optional(Type.String({ format: 'date-time' })),

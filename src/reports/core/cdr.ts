@@ -16,6 +16,7 @@
  *   ivr           it ended in the IVR (self-service or hang-up) without queueing
  *   failed        set-up failed
  */
+import type { CallOutcome } from '../../calls/call.js';
 import type { QueueLogEvent, QueueSegment } from './segments.js';
 import { buildSegments } from './segments.js';
 
@@ -53,10 +54,12 @@ export interface CallSummary {
   holds: Period[];
   transfers: { kind: string; at: number; to: string; fromAgentId?: string }[];
   recordingIds: string[];
-  outcomes: ('voicemail' | 'callback')[];
+  outcomes: CallOutcome[];
 }
 
-export type Disposition = 'answered' | 'abandoned' | 'overflowed' | 'voicemail' | 'callback' | 'transferred' | 'ivr' | 'lost' | 'failed';
+/** The CDR dispositions (table cdrs' CHECK, migration 003). `machine`: an outbound call an answering machine took. */
+export const CDR_DISPOSITIONS = ['answered', 'abandoned', 'overflowed', 'voicemail', 'callback', 'transferred', 'ivr', 'lost', 'failed', 'machine'] as const;
+export type Disposition = (typeof CDR_DISPOSITIONS)[number];
 
 export interface AgentStateEvent {
   agentId: string;
@@ -157,6 +160,7 @@ export function buildCdr(summary: CallSummary | undefined, queueEvents: readonly
   let disposition: Disposition;
   if (transfers > 0 && answeredAt !== null) disposition = 'transferred';
   else if (answeredAt !== null) disposition = 'answered';
+  else if (summary?.outcomes.includes('machine') === true) disposition = 'machine';
   else if (summary?.outcomes.includes('voicemail') === true) disposition = 'voicemail';
   else if (summary?.outcomes.includes('callback') === true) disposition = 'callback';
   else if (lastAbandon !== undefined) disposition = 'abandoned';
