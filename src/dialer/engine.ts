@@ -149,9 +149,13 @@ export class DialerEngine {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      for (const c of await this.opts.store.list()) {
+      const campaigns = await this.opts.store.list();
+      // the trunk's lines are shared by every campaign (and instance): what all of them have in flight
+      let trunkInFlight = 0;
+      for (const c of campaigns) trunkInFlight += await this.opts.redis.zcard(this.opts.store.keys.leases(c.id));
+      for (const c of campaigns) {
         if (c.mode === 'preview') await this.expirePreviews(c);
-        if (c.status === 'running') await this.paceCampaign(c);
+        if (c.status === 'running') trunkInFlight += await this.paceCampaign(c, trunkInFlight);
       }
     } catch (err) {
       this.opts.logger?.warn({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'dialer tick skipped');
@@ -164,10 +168,11 @@ export class DialerEngine {
     return { windowStartMin: minutesOf(c.window.start), windowEndMin: minutesOf(c.window.end), minGapMs: c.minGapMinutes * 60_000, maxAttempts: c.maxAttempts };
   }
 
-  private async paceCampaign(c: Campaign): Promise<void> {
+  /** Returns how many attempts it queued. */
+  private async paceCampaign(c: Campaign, trunkInFlight: number): Promise<number> {
     // one instance paces a campaign per tick
     const mine = await this.opts.redis.set(this.k('tick', c.id), '1', 'PX', Math.max(200, (this.opts.tickMs ?? 1000) - 50), 'NX');
-    if (mine !== 'OK') return;
+    if (mine !== 'OK') return 0;
     const now = this.now();
     const a = this.opts.agents(c.queue);
     const count = (...states: string[]): number => states.reduce((n, s) => n + (a[s] ?? 0), 0);
@@ -187,10 +192,10 @@ export class DialerEngine {
       abandonPct: f.abandonPct30d,
       targetAbandonPct: c.targetAbandonPct,
       ratio: c.ratio,
-      linesFree: this.opts.lines - inFlight,
+      linesFree: this.opts.lines - trunkInFlight,
       cpsLeft: this.opts.cps,
     });
-    if (d.dial <= 0) return;
+    if (d.dial <= 0) return 0;
     const candidates = await this.opts.redis.zrangebyscore(this.opts.store.keys.ready(c.id), '-inf', now, 'LIMIT', 0, d.dial * 4);
     let placed = 0;
     for (const contactId of candidates) {
@@ -201,6 +206,7 @@ export class DialerEngine {
       await this.queue.add('attempt', { campaignId: c.id, contactId, attempt }, { jobId: `${c.id}.${contactId}.${attempt}`, removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 });
       placed += 1;
     }
+    return placed;
   }
 
   /**

@@ -42,7 +42,7 @@ afterEach(async () => {
   redis.disconnect();
 });
 
-async function setup(available: number, mode: 'progressive' | 'preview' = 'progressive'): Promise<{ store: CampaignStore; dnc: DncList; e: DialerEngine }> {
+async function setup(available: number, mode: 'progressive' | 'preview' = 'progressive', lines = 10): Promise<{ store: CampaignStore; dnc: DncList; e: DialerEngine }> {
   const store = new CampaignStore(redis, keys);
   const dnc = new DncList(redis, keys);
   const e = new DialerEngine({
@@ -60,7 +60,7 @@ async function setup(available: number, mode: 'progressive' | 'preview' = 'progr
       return Promise.reject(new DialError('busy', '486'));
     },
     prompt: (n) => n,
-    lines: 10,
+    lines,
     cps: 10,
     ringTimeoutMs: 15_000,
     safeHarborMs: 2000,
@@ -197,5 +197,18 @@ describe('dialer engine', () => {
   it('a progressive campaign cannot be previewed (coded refusal)', async () => {
     const { e } = await setup(1);
     await expect(e.previewNext('spring', '1001')).rejects.toMatchObject({ code: 'DIALER_INVALID_STATE' });
+  });
+
+  it('a trunk of 2 lines, another campaign already has 2 calls in flight → this campaign places nothing, though 2 agents are free', async () => {
+    const { store, e } = await setup(2, 'progressive', 2);
+    const input = Value.Default(CampaignInput, { id: 'other', name: 'Other', queue: 'sales', callerId: '+14155550999', mode: 'progressive' }) as never;
+    await store.create(input);
+    await redis.zadd(store.keys.leases('other'), Date.now(), 'a', Date.now(), 'b');
+    await e.tick();
+    expect(await redis.zcard(store.keys.ready('spring'))).toBe(3);
+    await redis.zrem(store.keys.leases('other'), 'a');
+    await redis.del(keys.key('dialer', 'tick', 'spring')); // the next second's tick
+    await e.tick();
+    expect(await redis.zcard(store.keys.leases('spring'))).toBe(1);
   });
 });
