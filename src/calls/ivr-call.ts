@@ -59,7 +59,8 @@ export async function runIvrCall(call: Call, flow: CompiledFlow, dialed: string,
       });
       if (run.enqueuedAt !== undefined) keptSince ??= run.enqueuedAt;
       if (run.result === 'exit-key' && run.key !== undefined) return { result: 'key', key: run.key };
-      return { result: run.result === 'exit-key' ? 'failed' : run.result };
+      // the IVR passes no signal: 'withdrawn' cannot happen here
+      return { result: run.result === 'exit-key' || run.result === 'withdrawn' ? 'failed' : run.result };
     },
     voicemail: (mailbox, opts) => deps.voicemail(call, mailbox, opts.greeting, opts.maxMs),
     callback: (req) => deps.callback(call, { ...req, ...(keptSince === undefined ? {} : { keptSince }) }),

@@ -48,9 +48,15 @@ export interface QueueRequest {
   music?: readonly string[];
   /** Announcements instead of the queue's position/wait prompts (the IVR's, in the caller's language). */
   announcer?: QueueAnnouncer;
+  /**
+   * Aborting takes the caller out of the queue (EXITWITHTIMEOUT, reason `withdrawn`) unless an agent is
+   * connected already: phones that ring stop, and the run resolves 'withdrawn'. The call stays up (the
+   * dialer's safe-harbor message follows).
+   */
+  signal?: AbortSignal;
 }
 
-export type QueueResult = 'connected' | 'overflowed' | 'abandoned' | 'failed' | 'exit-key';
+export type QueueResult = 'connected' | 'overflowed' | 'abandoned' | 'failed' | 'exit-key' | 'withdrawn';
 
 export interface QueueRun {
   result: QueueResult;
@@ -167,6 +173,10 @@ class QueueSession {
         return await this.done;
       }
       this.startWaiting();
+      if (req.signal !== undefined) {
+        if (req.signal.aborted) void this.leaveWithdrawn();
+        else req.signal.addEventListener('abort', () => void this.leaveWithdrawn(), { once: true });
+      }
     } catch (err) {
       this.log?.error({ err, queue: queue.id }, 'could not queue the caller');
       await this.call.caller.endpoint?.play([this.deps.prompt('queue-closed')]).catch(() => undefined);
@@ -203,6 +213,25 @@ class QueueSession {
     this.log?.info({ queue: this.queue.id, key }, 'caller left the queue with a key');
     this.exitKey = key;
     this.finish('exit-key');
+    this.release();
+  }
+
+  /** The one who queued the caller takes them back (QueueRequest.signal): not if an agent already has them. */
+  private async leaveWithdrawn(): Promise<void> {
+    if (this.settled || this.connectedAgent !== undefined || this.call.isEnded()) return;
+    this.stopWaiting();
+    this.settled = true;
+    this.call.off('dtmf', this.onDigit);
+    for (const ring of this.rings.values()) ring.abort();
+    this.call.playLoop([]);
+    try {
+      await this.deps.acd.leave(this.call.id, 'EXITWITHTIMEOUT', { reason: 'withdrawn' });
+      await this.deps.acd.store.dropDialog(this.call.id);
+    } catch (err) {
+      this.log?.warn({ err, code: 'ACD_STORE_UNAVAILABLE' }, 'could not record the caller leaving the queue');
+    }
+    this.log?.info({ queue: this.queue.id }, 'caller withdrawn from the queue');
+    this.finish('withdrawn');
     this.release();
   }
 

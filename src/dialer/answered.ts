@@ -117,21 +117,21 @@ export async function runAnswered(call: Call, campaign: Campaign, contact: Store
   // a person (or a machine the campaign passes on): an agent within the safe-harbor time, or the message
   const live = amd !== 'machine';
   const queuedAt = deps.now();
-  let safeHarbor = false;
+  // nobody in time: the caller is withdrawn from the queue first (no agent can connect during the message)
+  const withdraw = new AbortController();
   const timer = setTimeout(() => {
-    if (call.state === 'connected' || call.isEnded()) return;
-    safeHarbor = true;
-    if (live) deps.emit({ type: 'outbound.abandoned', ...ref, callId: call.id, waitedMs: deps.now() - queuedAt });
-    void (async () => {
-      const text = campaign.safeHarborText;
-      const file = text === undefined ? deps.prompt('safe-harbor') : await deps.speak(text).catch(() => deps.prompt('safe-harbor'));
-      await call.caller.endpoint?.play([file]).catch(() => undefined);
-      if (!call.isEnded()) await call.end('no-agent');
-    })();
+    if (call.state !== 'connected' && !call.isEnded()) withdraw.abort();
   }, deps.safeHarborMs);
-  const result = await deps.queueCalls.run(call, { queue: campaign.queue, priority: 9 });
+  const result = await deps.queueCalls.run(call, { queue: campaign.queue, priority: 9, signal: withdraw.signal });
   clearTimeout(timer);
-  if (result === 'connected' && !safeHarbor) {
+  if (result === 'withdrawn' && !call.isEnded()) {
+    if (live) deps.emit({ type: 'outbound.abandoned', ...ref, callId: call.id, waitedMs: deps.now() - queuedAt });
+    const text = campaign.safeHarborText;
+    const file = text === undefined ? deps.prompt('safe-harbor') : await deps.speak(text).catch(() => deps.prompt('safe-harbor'));
+    await call.caller.endpoint?.play([file]).catch(() => undefined);
+    if (!call.isEnded()) await call.end('no-agent');
+  }
+  if (result === 'connected') {
     const agentId = call.agentLeg?.party;
     if (agentId !== undefined) await deps.connected(agentId, call.id).catch((err: unknown) => call.log?.warn({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'contact not told of its agent'));
     await ended;
