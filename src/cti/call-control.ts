@@ -230,7 +230,7 @@ export class CallControl {
         const who = err.leg === 'agent' ? `Agent ${agentId}'s phone` : to;
         // cancelled: the agent hung up while `to` rang, or shutdown (the message says which)
         const why = err.reason === 'cancelled' && err.leg === 'agent' ? `Click-to-dial abandoned: ${err.message}` : `${who} ${DIAL_FAILURE[err.reason] ?? `failed (${err.reason})`}`;
-        throw new ApiError('CTI_TARGET_UNREACHABLE', why);
+        throw new ApiError('CTI_TARGET_UNREACHABLE', why, undefined, { cause: err });
       }
       throw err;
     }

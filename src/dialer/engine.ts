@@ -308,14 +308,16 @@ export class DialerEngine {
       await this.opts.pacer?.take();
       call = await dial(contact.e164, c.callerId);
     } catch (err) {
-      if (err instanceof ClickToDialError && err.leg === 'agent') {
-        // the agent's own phone was not reached: the contact was never called; it stays theirs to try again
+      // the dial's own error, also behind an API error that wraps it
+      const dialErr = err instanceof DialError ? err : err instanceof Error && err.cause instanceof DialError ? err.cause : undefined;
+      if (dialErr === undefined || (dialErr instanceof ClickToDialError && dialErr.leg === 'agent')) {
+        // nobody was called (the agent's own phone not reached, the ACD refused them): not counted, still theirs to try again
         await this.opts.store.saveContact(c.id, held);
         await this.opts.stats.attempted(c.id, -1);
         await this.opts.redis.hset(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: this.now() + this.previewHoldMs }));
         throw err;
       }
-      const reason = err instanceof DialError ? err.reason : 'failed';
+      const reason = dialErr.reason;
       const disposition: Disposition = reason === 'busy' ? 'busy' : reason === 'no-answer' || reason === 'cancelled' ? 'no-answer' : 'failed';
       await this.settle(c, contact, { disposition, live: false, connected: false }, undefined);
       throw err;

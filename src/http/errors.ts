@@ -96,8 +96,10 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     statusCode?: number,
+    /** `cause`: the domain error behind it (a caller that needs its detail, such as the dialer). */
+    opts?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, opts);
     this.statusCode = statusCode ?? API_ERRORS[code];
   }
 }

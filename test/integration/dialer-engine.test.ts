@@ -19,6 +19,7 @@ import { CampaignStats } from '../../src/dialer/stats.js';
 import type { OutboundEvent } from '../../src/dialer/events.js';
 import { setAgentDisposition } from '../../src/dialer/agent-disposition.js';
 import { ClickToDialError } from '../../src/calls/manager.js';
+import { ApiError } from '../../src/http/errors.js';
 import { bullConnection } from '../../src/store/bull.js';
 import { createRedis, deletePrefix, RedisKeys, type Redis } from '../../src/store/redis.js';
 
@@ -163,7 +164,7 @@ describe('dialer engine', () => {
     expect(await dnc.blocked('+14155550103', 'another-campaign')).toBe(true);
   });
 
-  it('preview: the agent gets a contact held for them (asking again gives the same); skip puts it back after the gap uncounted; a dial that is busy counts one attempt, busy; the agent phone not answering gives the contact back to them uncounted', async () => {
+  it('preview: the agent gets a contact held for them (asking again gives the same); skip puts it back after the gap uncounted; the agent phone not answering or the ACD refusing the agent gives the contact back to them uncounted; a dial that is busy counts one attempt, busy', async () => {
     const { store, e } = await setup(1, 'preview');
     await e.tick(); // preview mode places nothing by itself
     expect(await redis.zcard(store.keys.ready('spring'))).toBe(3);
@@ -181,13 +182,18 @@ describe('dialer engine', () => {
     await expect(e.previewDial('spring', '1001', next.id, () => Promise.reject(new ClickToDialError('no-answer', 'agent phone', 'agent')))).rejects.toBeInstanceOf(ClickToDialError);
     expect((await store.contact('spring', next.id))?.attempts).toBe(0);
     expect(await e.isPreviewing('spring', '1001', next.id)).toBe(true);
+    // the ACD refuses the agent (in wrap-up): nobody dialled, nothing counted
+    await expect(e.previewDial('spring', '1001', next.id, () => Promise.reject(new ApiError('CTI_INVALID_STATE', 'agent 1001 is wrap-up')))).rejects.toBeInstanceOf(ApiError);
+    expect((await store.contact('spring', next.id))?.attempts).toBe(0);
+    expect(await e.isPreviewing('spring', '1001', next.id)).toBe(true);
     const dialled: string[] = [];
     await expect(
       e.previewDial('spring', '1001', next.id, (n, callerId) => {
         dialled.push(`${n} from ${callerId}`);
-        return Promise.reject(new ClickToDialError('busy', '486', 'target'));
+        // as the API route sees it: the click-to-dial's error behind the coded API error
+        return Promise.reject(new ApiError('CTI_TARGET_UNREACHABLE', 'busy', undefined, { cause: new ClickToDialError('busy', '486', 'target') }));
       }),
-    ).rejects.toBeInstanceOf(ClickToDialError);
+    ).rejects.toBeInstanceOf(ApiError);
     expect(dialled).toEqual([`${next.e164} from +14155550999`]);
     expect(await store.contact('spring', next.id)).toMatchObject({ attempts: 1, lastDisposition: 'busy' });
     expect(await e.isPreviewing('spring', '1001', next.id)).toBe(false);
