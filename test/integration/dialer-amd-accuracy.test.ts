@@ -5,7 +5,6 @@
  * Prints one JSON line with the confusion matrix; the floors asserted are below what is measured.
  * Synthetic speech is far easier than real calls: this measures the heuristic, not the field.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frames, BeepDetector } from '../../src/dialer/amd/beep.js';
 import { AmdDetector, type AmdDecision } from '../../src/dialer/amd/detector.js';
 import { synthGreeting, type GreetingSpec } from '../../src/dialer/amd/synth.js';
+import { audioToolsAvailable } from '../support/dialer.js';
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !has('espeak-ng') || !has('sox');
+const skip = !audioToolsAvailable();
 
 type Lang = 'en' | 'de' | 'fr';
 const HUMAN: Record<Lang, string[]> = {

@@ -11,44 +11,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '../../src/calls/call.js';
-import type { Config } from '../../src/config/schema.js';
 import { CampaignStore } from '../../src/dialer/campaign-store.js';
 import { CampaignStats } from '../../src/dialer/stats.js';
 import { RedisKeys } from '../../src/store/redis.js';
 import { writeSpeechPcap } from '../support/pcap.js';
 import { freePort } from '../support/ports.js';
+import { configureDialerServer } from '../support/dialer.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
 
 const PCAPS = '/usr/share/sip-tester';
 const skip = !sippAvailable() || !existsSync(`${PCAPS}/g711a.pcap`);
 
-function configure(c: Config, trunkPort: number): void {
-  for (const a of c.agents) {
-    a.skills = a.id === '1001' ? { sales: 5 } : {};
-    a.autoLogin = true;
-  }
-  c.queues = [
-    {
-      id: 'sales',
-      name: 'Sales',
-      strategy: 'longest-idle',
-      priority: 0,
-      maxWaitSeconds: 120,
-      maxLength: 0,
-      serviceLevelSeconds: 20,
-      ringTimeoutSeconds: 8,
-      announcements: { music: 'hold-music', positionEverySeconds: 0, estimatedWait: false },
-      escalation: [],
-      overflow: {},
-      requirement: { allOf: [{ skill: 'sales', min: 1 }], anyOf: [] },
-    },
-  ];
-  c.acd = { ...c.acd, defaultWrapUpSeconds: 1, hotlineMenu: {}, hotlineDefaultQueue: 'sales' };
-  c.trunk = { uri: `sip:127.0.0.1:${trunkPort}`, match: '^\\+?[0-9]{5,15}$' };
-  // the agent is rung when the customer answers: the safe harbor leaves time for a phone to ring
-  c.dialer = { ...c.dialer, safeHarborSeconds: 6, ringTimeoutSeconds: 15 };
-}
 
 describe.skipIf(skip)('an outbound campaign with sipp as the called parties and the agent', () => {
   let t: TestServer;
@@ -65,7 +39,8 @@ describe.skipIf(skip)('an outbound campaign with sipp as the called parties and 
 
   beforeAll(async () => {
     trunkPort = await freePort();
-    t = await startTestServer({ acdTickMs: 200, configure: (c) => configure(c, trunkPort) });
+    // the agent is rung when the customer answers: the safe harbor leaves time for a phone to ring
+    t = await startTestServer({ acdTickMs: 200, configure: (c) => configureDialerServer(c, trunkPort, { safeHarborSeconds: 6 }) });
     t.server.calls.on('call', (c) => calls.push(c));
     speech = join(t.dataDir, 'speech.pcap');
     writeSpeechPcap(speech, join(t.dataDir, 'speech.wav'), 'Hello, yes, I am interested in the spring offer, tell me more.');

@@ -26,7 +26,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { g711FromWav } from '../../bench/pcap.js';
 import type { Call } from '../../src/calls/call.js';
-import type { Config } from '../../src/config/schema.js';
 import { CampaignStore } from '../../src/dialer/campaign-store.js';
 import { CampaignStats } from '../../src/dialer/stats.js';
 import { RedisKeys } from '../../src/store/redis.js';
@@ -36,16 +35,9 @@ import { writeSpeechPcap } from '../support/pcap.js';
 import { freePort } from '../support/ports.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
+import { audioToolsAvailable, configureDialerServer } from '../support/dialer.js';
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !sippAvailable() || !has('espeak-ng') || !has('sox');
+const skip = !sippAvailable() || !audioToolsAvailable();
 
 /** A person answered with no agent within this: the safe-harbor message. Long enough for 1001's phone to answer in scenario 5. */
 const SAFE_HARBOR_S = 3;
@@ -53,31 +45,6 @@ const RETRY_NO_ANSWER_MIN = 2;
 const MESSAGE_TEXT = 'Hello, this is Acme calling about your order. Please call us back at 555 0100.';
 const SAFE_HARBOR_TEXT = 'This is Acme calling about your order. Nobody is free to take your call right now. Please call us back at 555 0100.';
 
-function configure(c: Config, trunkPort: number): void {
-  for (const a of c.agents) {
-    a.skills = a.id === '1001' ? { sales: 5 } : {};
-    a.autoLogin = true;
-  }
-  c.queues = [
-    {
-      id: 'sales',
-      name: 'Sales',
-      strategy: 'longest-idle',
-      priority: 0,
-      maxWaitSeconds: 120,
-      maxLength: 0,
-      serviceLevelSeconds: 20,
-      ringTimeoutSeconds: 8,
-      announcements: { music: 'hold-music', positionEverySeconds: 0, estimatedWait: false },
-      escalation: [],
-      overflow: {},
-      requirement: { allOf: [{ skill: 'sales', min: 1 }], anyOf: [] },
-    },
-  ];
-  c.acd = { ...c.acd, defaultWrapUpSeconds: 1, hotlineMenu: {}, hotlineDefaultQueue: 'sales' };
-  c.trunk = { uri: `sip:127.0.0.1:${trunkPort}`, match: '^\\+?[0-9]{5,15}$' };
-  c.dialer = { ...c.dialer, safeHarborSeconds: SAFE_HARBOR_S, ringTimeoutSeconds: 15 };
-}
 
 // ── what sipp saw, with sipp's own clock (-trace_msg) ──
 
@@ -269,7 +236,7 @@ describe.skipIf(skip)('dialer outcomes with sipp as the called parties: no answe
   beforeAll(async () => {
     trunkPort = await freePort();
     phonePort = await freePort();
-    t = await startTestServer({ acdTickMs: 200, configure: (c) => configure(c, trunkPort) });
+    t = await startTestServer({ acdTickMs: 200, configure: (c) => configureDialerServer(c, trunkPort, { safeHarborSeconds: SAFE_HARBOR_S }) });
     t.server.calls.on('call', (c) => {
       calls.push(c);
       for (const w of callWaiters.splice(0)) {

@@ -12,16 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectBeep, frames } from '../../src/dialer/amd/beep.js';
 import { AmdDetector, type AmdDecision } from '../../src/dialer/amd/detector.js';
 import { writeHumanPcap, writeMachinePcap, type PartyPcap } from '../support/machine-pcap.js';
+import { audioToolsAvailable } from '../support/dialer.js';
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !has('espeak-ng') || !has('sox');
+const skip = !audioToolsAvailable();
 
 function pcm16(raw: Buffer): Int16Array {
   const pcm = new Int16Array(raw.length >> 1);
