@@ -13,6 +13,13 @@
  * application/dtmf-relay); the server follows the phone. Transfer is the CTI
  * REST call (POST /v1/calls/:id/transfer); where the server does not have that
  * route, the phone transfers by SIP REFER.
+ *
+ * Outbound campaigns: a call with `campaign_id` / `contact_id` variables
+ * brings the "Campaign contact" card (the contact's fields and the agent's
+ * disposition: completed, callback at a time, do-not-call, wrong number),
+ * which stays after the call (wrap-up) until it is saved or another call
+ * comes. The Preview panel asks for a campaign's next contact, then dials it
+ * (the phone rings first, as any incoming call) or skips it.
  */
 import { ApiError, CtiClient, $, clock, duration, el, stateLabel } from './cti-client.js';
 
@@ -98,6 +105,7 @@ function renderAgent() {
   $('btn-not-ready').disabled = !(st === 'available' || st === 'wrap-up' || st === 'paused');
   $('btn-wrap-up-done').disabled = st !== 'wrap-up';
   document.body.dataset.agentState = st;
+  renderPreviewButtons();
 }
 
 function renderCall() {
@@ -105,6 +113,8 @@ function renderCall() {
   if (call === null) {
     popup.classList.add('hidden');
     popup.dataset.callState = 'none';
+    syncCard();
+    renderPreviewButtons();
     return;
   }
   popup.classList.remove('hidden');
@@ -136,6 +146,8 @@ function renderCall() {
   $('btn-transfer').disabled = !talking;
   for (const b of $('keypad').querySelectorAll('button')) b.disabled = !talking;
   renderTimers();
+  syncCard();
+  renderPreviewButtons();
 }
 
 function renderTimers() {
@@ -258,6 +270,8 @@ function onCtiCallEvent(e) {
       break;
     }
     case 'call.established': {
+      // a click-to-dial (preview) call: no offer came before it, the phone rang with no call id
+      if (call !== null && call.callId === undefined && call.status !== 'ended' && e.agentId === agentId) void adoptCallId(e.callId);
       if (call === null || call.callId !== e.callId) break;
       call.variables = { ...call.variables, ...(e.variables ?? {}) };
       if (call.status !== 'ended') call.status = 'talking';
@@ -275,7 +289,9 @@ function onCtiCallEvent(e) {
       }
       break;
     case 'call.cleared':
-      if (call !== null && call.callId === e.callId) endCall(END_CAUSES[e.cause] ?? e.cause, true);
+      if (call === null || call.callId !== e.callId) break;
+      call.variables = { ...call.variables, ...(e.variables ?? {}) };
+      endCall(END_CAUSES[e.cause] ?? e.cause, true);
       break;
     default:
       return;
@@ -428,6 +444,276 @@ async function audioStats() {
   a.textContent = `audio ↓ ${inbound} ↑ ${outbound} packets`;
 }
 
+// ── outbound campaigns: the contact card and preview ────────────────────
+
+const SAVED = { applied: 'Saved — applied', pending: 'Saved — will apply when the call ends' };
+/** How long "Saved" stays readable when no call is on screen any more. */
+const SAVED_CLOSE_MS = 5000;
+
+/**
+ * The contact of the current or last campaign call (its campaign_id / contact_id variables).
+ * @type {null | { campaignId: string, contactId: string, of: object, saved: boolean }}
+ */
+let card = null;
+/** The contact this agent previews (held for them until dialled or skipped). @type {null | { campaignId: string, contact: any }} */
+let preview = null;
+let previewBusy = false;
+
+const errorText = (err) => (err instanceof Error ? err.message : String(err));
+const contactPath = (campaignId, contactId) => `/v1/campaigns/${encodeURIComponent(campaignId)}/contacts/${encodeURIComponent(contactId)}`;
+const previewPath = (p) => `/v1/campaigns/${encodeURIComponent(p.campaignId)}/preview/${encodeURIComponent(p.contact.id)}`;
+
+function fieldRows(tableId, fields, empty) {
+  const names = Object.keys(fields ?? {}).sort();
+  $(tableId)
+    .querySelector('tbody')
+    .replaceChildren(
+      ...(names.length === 0
+        ? [el('tr', { class: 'empty' }, el('td', { colspan: 2, text: empty }))]
+        : names.map((n) => el('tr', { 'data-field': n }, el('td', { text: n }), el('td', { text: fields[n] })))),
+    );
+}
+
+function attemptsText(c) {
+  const parts = [`${c.attempts} attempt${c.attempts === 1 ? '' : 's'}`];
+  if (c.lastDisposition) parts.push(`last: ${c.lastDisposition}`);
+  if (c.callbackAt) parts.push(`callback ${new Date(c.callbackAt).toLocaleString()}`);
+  if (c.timeZone) parts.push(c.timeZone);
+  return parts.join(' · ');
+}
+
+/** The card follows the call on screen: a campaign call opens it; another call, or the call leaving the screen once saved, closes it. */
+function syncCard() {
+  const v = call?.variables ?? {};
+  if (call !== null && v.campaign_id && v.contact_id) {
+    if (card === null || card.of !== call || card.campaignId !== v.campaign_id || card.contactId !== v.contact_id) openCard(v.campaign_id, v.contact_id, call);
+    return;
+  }
+  if (card !== null && ((call !== null && call !== card.of) || (call === null && card.saved))) closeCard();
+}
+
+function openCard(campaignId, contactId, of) {
+  card = { campaignId, contactId, of, saved: false };
+  $('disposition-form').reset();
+  fillOutcomes([]);
+  renderCallbackField();
+  $('campaign-card-title').textContent = `${campaignId} · ${contactId}`;
+  $('campaign-contact-number').textContent = '';
+  $('campaign-contact-info').textContent = '';
+  fieldRows('campaign-contact-fields', {}, 'Loading…');
+  message('disposition-message', '');
+  show('campaign-card', true);
+  void loadCardContact(card);
+}
+
+function closeCard() {
+  card = null;
+  show('campaign-card', false);
+}
+
+async function loadCardContact(c) {
+  try {
+    const contact = await cti.api('GET', contactPath(c.campaignId, c.contactId));
+    if (card !== c) return;
+    renderCardContact(contact);
+    fillOutcomes(contact.outcomes ?? []);
+  } catch (err) {
+    if (card !== c) return;
+    fieldRows('campaign-contact-fields', {}, 'Contact not available');
+    message('disposition-message', errorText(err), 'error');
+  }
+}
+
+function renderCardContact(contact) {
+  $('campaign-contact-number').textContent = contact.number;
+  $('campaign-contact-info').textContent = attemptsText(contact);
+  fieldRows('campaign-contact-fields', contact.fields, 'No fields');
+}
+
+/** The campaign's outcomes; what the agent picked stays picked. */
+function fillOutcomes(outcomes) {
+  const select = /** @type {HTMLSelectElement} */ ($('disposition-outcome'));
+  const picked = select.value;
+  select.replaceChildren(el('option', { value: '', text: '— none —' }), ...outcomes.map((o) => el('option', { value: o, text: o })));
+  select.value = outcomes.includes(picked) ? picked : '';
+}
+
+function pickedDisposition() {
+  const r = $('disposition-form').querySelector('input[name="disposition"]:checked');
+  return r instanceof HTMLInputElement ? r.value : 'completed';
+}
+
+function renderCallbackField() {
+  show('callback-at-label', pickedDisposition() === 'callback');
+}
+
+/** datetime-local is the browser's local time, without a zone: the ISO instant. */
+function localToIso(value) {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+function dispositionBody() {
+  const disposition = pickedDisposition();
+  const body = { disposition };
+  const outcome = /** @type {HTMLSelectElement} */ ($('disposition-outcome')).value;
+  if (outcome) body.outcome = outcome;
+  const note = /** @type {HTMLInputElement} */ ($('disposition-note')).value.trim();
+  if (note) body.note = note;
+  const at = /** @type {HTMLInputElement} */ ($('callback-at')).value;
+  // no time given: the server says what is missing
+  if (disposition === 'callback' && at) body.callbackAt = localToIso(at);
+  return body;
+}
+
+async function saveDisposition() {
+  const c = card;
+  if (c === null) return;
+  const button = /** @type {HTMLButtonElement} */ ($('btn-disposition-save'));
+  button.disabled = true;
+  message('disposition-message', 'Saving…');
+  try {
+    const r = await cti.api('POST', `${contactPath(c.campaignId, c.contactId)}/disposition`, dispositionBody());
+    if (card !== c) return;
+    c.saved = true;
+    renderCardContact(r.contact);
+    message('disposition-message', SAVED[r.status] ?? `Saved — ${r.status}`, 'ok');
+    if (call === null) setTimeout(() => card === c && closeCard(), SAVED_CLOSE_MS);
+  } catch (err) {
+    if (card === c) message('disposition-message', errorText(err), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** A call the ACD did not offer (click-to-dial, preview): its id, then its variables from REST (campaign_id, contact_id, the contact's fields). */
+async function adoptCallId(callId) {
+  const c = call;
+  if (c === null || typeof callId !== 'string') return;
+  c.callId ??= callId;
+  if (c.callId !== callId) return;
+  try {
+    const v = await cti.api('GET', `/v1/calls/${encodeURIComponent(callId)}`);
+    c.variables = { ...c.variables, ...(v.variables ?? {}) };
+  } catch {
+    // ended meanwhile: call.cleared brings its variables
+  }
+  if (c === call) renderCall();
+}
+
+/** The campaigns this token may list (preview ones) as a select; an agent token usually may not (403): the id is typed. */
+async function loadCampaigns() {
+  if (!['supervisor', 'calls:control', 'events:read'].some((s) => cti.hasScope(s))) return;
+  let campaigns;
+  try {
+    campaigns = (await cti.api('GET', '/v1/campaigns')).campaigns ?? [];
+  } catch {
+    return;
+  }
+  const usable = campaigns.filter((c) => c.mode === 'preview' && c.status !== 'stopped');
+  if (usable.length === 0) return;
+  $('preview-campaign-select').replaceChildren(...usable.map((c) => el('option', { value: c.id, text: `${c.name} (${c.id})` })));
+  show('preview-campaign-select', true);
+  show('preview-campaign', false);
+}
+
+function previewCampaignId() {
+  const select = /** @type {HTMLSelectElement} */ ($('preview-campaign-select'));
+  return select.classList.contains('hidden') ? /** @type {HTMLInputElement} */ ($('preview-campaign')).value.trim() : select.value;
+}
+
+function renderPreviewButtons() {
+  const onCall = call !== null && call.status !== 'ended';
+  // the server dials for an agent who is not on a call nor in wrap-up (ready, not ready, or reading a preview)
+  const wrapUp = agent.state === 'wrap-up';
+  const dial = $('btn-preview-dial');
+  dial.disabled = previewBusy || preview === null || onCall || wrapUp;
+  dial.title = wrapUp ? 'Finish the wrap-up first' : '';
+  $('btn-preview-next').disabled = previewBusy || preview !== null;
+  $('btn-preview-skip').disabled = previewBusy || preview === null;
+}
+
+function setPreviewBusy(busy) {
+  previewBusy = busy;
+  renderPreviewButtons();
+}
+
+function showPreview(p) {
+  preview = p;
+  show('preview-contact', p !== null);
+  if (p !== null) {
+    $('preview-number').textContent = p.contact.number;
+    $('preview-attempts').textContent = attemptsText(p.contact);
+    fieldRows('preview-fields', p.contact.fields, 'No fields');
+  }
+  renderPreviewButtons();
+}
+
+/** Dial or skip refused because the contact is no longer held for us (expired, settled): nothing left to act on. */
+function previewFailed(err) {
+  if (err instanceof ApiError && err.code === 'CTI_INVALID_STATE') showPreview(null);
+  message('preview-message', errorText(err), 'error');
+}
+
+async function previewNext() {
+  const campaignId = previewCampaignId();
+  if (!campaignId) return message('preview-message', 'Enter a campaign id', 'error');
+  setPreviewBusy(true);
+  message('preview-message', '');
+  try {
+    const contact = await cti.api('POST', `/v1/campaigns/${encodeURIComponent(campaignId)}/preview`);
+    showPreview(contact === undefined ? null : { campaignId, contact });
+    if (contact === undefined) message('preview-message', 'No contact due');
+  } catch (err) {
+    message('preview-message', errorText(err), 'error');
+  } finally {
+    setPreviewBusy(false);
+  }
+}
+
+async function previewSkip() {
+  const p = preview;
+  if (p === null) return;
+  setPreviewBusy(true);
+  try {
+    await cti.api('POST', `${previewPath(p)}/skip`);
+    showPreview(null);
+    message('preview-message', `Skipped ${p.contact.number}: back in line later`);
+  } catch (err) {
+    previewFailed(err);
+  } finally {
+    setPreviewBusy(false);
+  }
+}
+
+/** The server rings this phone (answer it as any call), then the contact; it answers once they are bridged. */
+async function previewDial() {
+  const p = preview;
+  if (p === null) return;
+  setPreviewBusy(true);
+  message('preview-message', `Dialling ${p.contact.number}: answer your phone when it rings`);
+  try {
+    const r = await cti.api('POST', `${previewPath(p)}/dial`);
+    showPreview(null);
+    message('preview-message', `Connected to ${p.contact.number}`);
+    void adoptCallId(r.callId);
+  } catch (err) {
+    previewFailed(err);
+  } finally {
+    setPreviewBusy(false);
+  }
+}
+
+function resetCampaigns() {
+  closeCard();
+  preview = null;
+  previewBusy = false;
+  show('preview-contact', false);
+  show('preview-campaign-select', false);
+  show('preview-campaign', true);
+  message('preview-message', '');
+}
+
 // ── SIP phone ───────────────────────────────────────────────────────────
 
 function startPhone(user, password) {
@@ -512,6 +798,7 @@ async function login(id, password) {
     let view = await cti.api('GET', '/v1/agents/me');
     if (view.state === 'logged-out') view = await cti.api('POST', '/v1/agents/me/login', { reason: 'login' });
     applyAgent(view);
+    void loadCampaigns();
     show('login-view', false);
     show('agent-view', true);
     ticker = setInterval(() => {
@@ -549,6 +836,7 @@ async function signOut(reason, { remote }) {
   call = null;
   agent.state = 'logged-out';
   agent.since = 0;
+  resetCampaigns();
   renderCall();
   renderAgent();
   $('event-log').replaceChildren();
@@ -579,6 +867,17 @@ $('keypad').addEventListener('click', (e) => {
   const b = e.target instanceof HTMLElement ? e.target.closest('button[data-digit]') : null;
   if (b instanceof HTMLButtonElement) sendDigit(b.dataset.digit ?? '');
 });
+$('disposition-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void saveDisposition();
+});
+$('disposition-form').addEventListener('change', renderCallbackField);
+$('preview-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void previewNext();
+});
+$('btn-preview-dial').addEventListener('click', () => void previewDial());
+$('btn-preview-skip').addEventListener('click', () => void previewSkip());
 window.addEventListener('pagehide', () => stopPhone());
 renderAgent();
 renderCall();
