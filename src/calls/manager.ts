@@ -209,7 +209,11 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     return { uri: { scheme: 'sip', user, host: this.opts.dial.domain, params: new Map() }, params: new Map() };
   }
 
-  async clickToDial(agentId: string, to: string, opts: { ringTimeoutMs?: number; signal?: AbortSignal; callerId?: string } = {}): Promise<Call> {
+  async clickToDial(
+    agentId: string,
+    to: string,
+    opts: { ringTimeoutMs?: number; signal?: AbortSignal; callerId?: string; variables?: Readonly<Record<string, string>> } = {},
+  ): Promise<Call> {
     if (!this.accepting) throw new ClickToDialError('unavailable', 'shutting down', 'agent');
     if (!this.opts.agentIds.includes(agentId)) throw new ClickToDialError('unavailable', `no agent ${agentId}`, 'agent');
     if (to === agentId) throw new ClickToDialError('unavailable', 'an agent cannot call itself', 'target');
@@ -259,6 +263,8 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       }
       const call = this.newCall(far);
       call.direction = 'outbound';
+      // on the call before it is established: the screen pop's data is in the first event
+      for (const [k, v] of Object.entries(opts.variables ?? {})) call.variables.set(k, v);
       call.addLeg(agentLeg);
       try {
         call.connect(agentLeg, 'click-to-dial');

@@ -212,7 +212,7 @@ export class CallControl {
    * Resolves with the connected call; a leg not reached is 422 and the agent's
    * ACD state goes on (wrap-up) as after any outbound call.
    */
-  async clickToDial(p: Principal, to: string, agentIdIn: string | undefined, opts: { callerId?: string } = {}): Promise<Call> {
+  async clickToDial(p: Principal, to: string, agentIdIn: string | undefined, opts: { callerId?: string; variables?: Readonly<Record<string, string>> } = {}): Promise<Call> {
     const agentId = agentIdIn ?? p.agentId;
     if (agentId === undefined) throw new ApiError('BAD_REQUEST', 'agentId is required with a token that is not an agent');
     if (!this.agents.has(agentId)) throw new ApiError('CTI_AGENT_NOT_FOUND', `No agent ${agentId}`);

@@ -293,27 +293,32 @@ export class DialerEngine {
    * contact (click-to-dial) and resolves with the bridged call. The attempt is
    * counted and settled as any other; a dial that fails throws after settling.
    */
-  async previewDial(campaignId: string, agentId: string, contactId: string, dial: (e164: string, callerId: string) => Promise<Call>): Promise<Call> {
+  async previewDial(
+    campaignId: string,
+    agentId: string,
+    contactId: string,
+    dial: (e164: string, callerId: string, variables: Readonly<Record<string, string>>) => Promise<Call>,
+  ): Promise<Call> {
     const c = await this.opts.store.require(campaignId);
     const held = await this.requireHeld(c.id, agentId, contactId);
     await this.opts.redis.hdel(this.previewKey(c.id), agentId);
     const attempt = held.attempts + 1;
     const contact: StoredContact = { ...held, attempts: attempt, lastAttemptAt: this.now() };
     await this.opts.store.saveContact(c.id, contact);
-    await this.opts.stats.attempted(c.id);
+    await this.opts.stats.attempted(c.id, this.now());
     const ref = { campaignId: c.id, contactId, attempt, queue: c.queue };
     this.emit({ type: 'outbound.dialing', ...ref });
     let call: Call;
     try {
       await this.opts.pacer?.take();
-      call = await dial(contact.e164, c.callerId);
+      call = await dial(contact.e164, c.callerId, { ...c.variables, ...contact.fields, campaign_id: c.id, contact_id: contactId });
     } catch (err) {
       // the dial's own error, also behind an API error that wraps it
       const dialErr = err instanceof DialError ? err : err instanceof Error && err.cause instanceof DialError ? err.cause : undefined;
       if (dialErr === undefined || (dialErr instanceof ClickToDialError && dialErr.leg === 'agent')) {
         // nobody was called (the agent's own phone not reached, the ACD refused them): not counted, still theirs to try again
         await this.opts.store.saveContact(c.id, held);
-        await this.opts.stats.attempted(c.id, -1);
+        await this.opts.stats.attempted(c.id, this.now(), -1);
         await this.opts.redis.hset(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: this.now() + this.previewHoldMs }));
         throw err;
       }
@@ -322,9 +327,6 @@ export class DialerEngine {
       await this.settle(c, contact, { disposition, live: false, connected: false }, undefined);
       throw err;
     }
-    for (const [k, v] of Object.entries({ ...c.variables, ...contact.fields })) call.variables.set(k, v);
-    call.variables.set('campaign_id', c.id);
-    call.variables.set('contact_id', contactId);
     this.emit({ type: 'outbound.answered', ...ref, callId: call.id });
     await this.opts.store.saveContact(c.id, { ...contact, lastAgentId: agentId, lastCallId: call.id });
     const settleAtEnd = (): void => {
@@ -380,7 +382,7 @@ export class DialerEngine {
       const dialled: StoredContact = { ...contact, attempts: attempt, lastAttemptAt: this.now() };
       await this.opts.store.saveContact(campaignId, dialled);
       contact = dialled;
-      await this.opts.stats.attempted(campaignId);
+      await this.opts.stats.attempted(campaignId, this.now());
       const ref = { campaignId, contactId, attempt, queue: campaign.queue };
       await this.opts.pacer?.take();
       this.emit({ type: 'outbound.dialing', ...ref });

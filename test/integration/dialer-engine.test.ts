@@ -188,13 +188,13 @@ describe('dialer engine', () => {
     expect(await e.isPreviewing('spring', '1001', next.id)).toBe(true);
     const dialled: string[] = [];
     await expect(
-      e.previewDial('spring', '1001', next.id, (n, callerId) => {
-        dialled.push(`${n} from ${callerId}`);
+      e.previewDial('spring', '1001', next.id, (n, callerId, variables) => {
+        dialled.push(`${n} from ${callerId} for ${variables.campaign_id}/${variables.contact_id}`);
         // as the API route sees it: the click-to-dial's error behind the coded API error
         return Promise.reject(new ApiError('CTI_TARGET_UNREACHABLE', 'busy', undefined, { cause: new ClickToDialError('busy', '486', 'target') }));
       }),
     ).rejects.toBeInstanceOf(ApiError);
-    expect(dialled).toEqual([`${next.e164} from +14155550999`]);
+    expect(dialled).toEqual([`${next.e164} from +14155550999 for spring/${next.id}`]);
     expect(await store.contact('spring', next.id)).toMatchObject({ attempts: 1, lastDisposition: 'busy' });
     expect(await e.isPreviewing('spring', '1001', next.id)).toBe(false);
     expect(await new CampaignStats(redis, keys).figures('spring', Date.now())).toMatchObject({ attempts: 1, dispositions: { busy: 1 } });

@@ -230,7 +230,7 @@ export function dialerAgentRoutes(ctx: CtiContext) {
         const agentId = agentOf(p);
         await endPreviewBusy(agentId);
         const call = await dialer()
-          .engine.previewDial(request.params.id, agentId, request.params.contactId, (e164, callerId) => control.clickToDial(p, e164, agentId, { callerId }))
+          .engine.previewDial(request.params.id, agentId, request.params.contactId, (e164, callerId, variables) => control.clickToDial(p, e164, agentId, { callerId, variables }))
           .catch(dialerError);
         return { callId: call.id, contactId: request.params.contactId };
       },
