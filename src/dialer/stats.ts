@@ -40,9 +40,9 @@ export class CampaignStats {
     return this.keys.key('dialer', 'daily', id, day(ms));
   }
 
-  /** One attempt more (`by` -1: one that turned out not to reach the contact at all). */
-  async attempted(id: string, by = 1): Promise<void> {
-    await this.redis.hincrby(this.totals(id), 'attempts', by);
+  /** One attempt more at `now` (`by` -1: one that turned out not to reach the contact at all). */
+  async attempted(id: string, now: number, by = 1): Promise<void> {
+    await this.redis.multi().hincrby(this.totals(id), 'attempts', by).hincrby(this.daily(id, now), 'attempts', by).pexpire(this.daily(id, now), 31 * DAY_MS).exec();
   }
 
   /** A campaign outcome counted: an agent's label ("sale"), or the dialer's `message-left`. */
@@ -64,12 +64,12 @@ export class CampaignStats {
   }
 
   /**
-   * The live answers and abandons of the UTC day `now` is in (the per-day hash the
-   * 30-day rate is summed from). Attempts are not counted per day.
+   * The attempts, live answers and abandons of the UTC day `now` is in (the per-day
+   * hash the 30-day rate is summed from).
    */
-  async today(id: string, now: number): Promise<{ liveAnswers: number; abandoned: number }> {
-    const [answered, abandoned] = await this.redis.hmget(this.daily(id, now), 'answered', 'abandoned');
-    return { liveAnswers: Number(answered ?? 0), abandoned: Number(abandoned ?? 0) };
+  async today(id: string, now: number): Promise<{ attempts: number; liveAnswers: number; abandoned: number }> {
+    const [attempts, answered, abandoned] = await this.redis.hmget(this.daily(id, now), 'attempts', 'answered', 'abandoned');
+    return { attempts: Number(attempts ?? 0), liveAnswers: Number(answered ?? 0), abandoned: Number(abandoned ?? 0) };
   }
 
   async figures(id: string, now: number): Promise<CampaignFigures> {

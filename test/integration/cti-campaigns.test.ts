@@ -149,7 +149,7 @@ describe('campaign stats', () => {
       contacts: { total: 0, waiting: 0, dialing: 0, done: 0 },
       agents: expect.objectContaining({ available: 0, busy: 0 }) as Record<string, number>,
       occupancyPct: 0,
-      today: { liveAnswers: 0, abandoned: 0 },
+      today: { attempts: 0, liveAnswers: 0, abandoned: 0 },
     });
     const csv = 'phone,name\n+49 30 2000001,A\n+49 30 2000002,B\n+49 30 2000003,C\n';
     expect((await req('POST', '/v1/campaigns/summer/contacts', 'crm', csv, { 'content-type': 'text/csv' })).json()).toMatchObject({ added: 3 });
@@ -169,7 +169,7 @@ describe('campaign stats', () => {
   it('4 attempts: answered and connected, abandoned, busy, no answer → 2 live answers, 1 connected, 1 abandoned, abandon 50 % over 30 days and today; one contact being dialled, one done', async () => {
     const figures = new CampaignStats(t.server.redis, new RedisKeys(t.prefix));
     const now = Date.now();
-    for (let i = 0; i < 4; i += 1) await figures.attempted('summer');
+    for (let i = 0; i < 4; i += 1) await figures.attempted('summer', now);
     await figures.finished('summer', 'answered', now, { live: true, connected: true, handleMs: 95_000 });
     await figures.finished('summer', 'abandoned', now, { live: true, connected: false });
     await figures.finished('summer', 'busy', now, { live: false, connected: false });
@@ -181,7 +181,7 @@ describe('campaign stats', () => {
     await t.server.redis.multi().zrem(ready, first!, second!).zadd(keys.key('dialer', 'leases', 'summer'), now, first!).exec();
 
     const s = await stats('summer');
-    expect(s).toMatchObject({ attempts: 4, liveAnswers: 2, connected: 1, abandoned: 1, abandonPct30d: 50, today: { liveAnswers: 2, abandoned: 1 } });
+    expect(s).toMatchObject({ attempts: 4, liveAnswers: 2, connected: 1, abandoned: 1, abandonPct30d: 50, today: { attempts: 4, liveAnswers: 2, abandoned: 1 } });
     expect(s.dispositions).toEqual({ answered: 1, abandoned: 1, busy: 1, 'no-answer': 1 });
     expect(s.contacts).toEqual({ total: 3, waiting: 1, dialing: 1, done: 1 });
   });

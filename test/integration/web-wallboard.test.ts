@@ -253,7 +253,7 @@ describe.skipIf(skipReason() !== undefined)('the Campaigns panel of the wallboar
     expect((await rest('1004', 'POST', '/v1/campaigns/winter/contacts', 'phone\n+49 30 3000001\n+49 30 3000002\n+49 30 3000003\n', 'text/csv')).status).toBe(200);
     const figures = new CampaignStats(t.server.redis, new RedisKeys(t.prefix));
     const now = Date.now();
-    for (let i = 0; i < 3; i += 1) await figures.attempted('winter');
+    for (let i = 0; i < 3; i += 1) await figures.attempted('winter', now);
     await figures.finished('winter', 'answered', now, { live: true, connected: true, handleMs: 60_000 });
     await figures.finished('winter', 'abandoned', now, { live: true, connected: false });
     await figures.finished('winter', 'no-answer', now, { live: false, connected: false });

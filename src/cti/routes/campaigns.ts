@@ -80,7 +80,7 @@ export const CampaignStatsView = Type.Object(
       description: "Live occupancy of the campaign queue's agents: busy ÷ (busy + available) × 100, one decimal; 0 with no agent",
     }),
     today: Type.Object(
-      { liveAnswers: Count, abandoned: Count },
+      { attempts: Count, liveAnswers: Count, abandoned: Count },
       { additionalProperties: false, description: 'Since 00:00 UTC (the per-day counts the 30-day rate is summed from)' },
     ),
   },
