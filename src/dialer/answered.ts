@@ -124,7 +124,8 @@ export async function runAnswered(call: Call, campaign: Campaign, contact: Store
   }, deps.safeHarborMs);
   const result = await deps.queueCalls.run(call, { queue: campaign.queue, priority: 9, signal: withdraw.signal });
   clearTimeout(timer);
-  if (result === 'withdrawn' && !call.isEnded()) {
+  // withdrawn in time, or the queue would not keep them (closed, full, overflowed and back): nobody will take this call
+  if (result !== 'connected' && !call.isEnded()) {
     if (live) deps.emit({ type: 'outbound.abandoned', ...ref, callId: call.id, waitedMs: deps.now() - queuedAt });
     const text = campaign.safeHarborText;
     const file = text === undefined ? deps.prompt('safe-harbor') : await deps.speak(text).catch(() => deps.prompt('safe-harbor'));
