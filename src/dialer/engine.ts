@@ -150,12 +150,20 @@ export class DialerEngine {
     this.ticking = true;
     try {
       const campaigns = await this.opts.store.list();
-      // the trunk's lines are shared by every campaign (and instance): what all of them have in flight
-      let trunkInFlight = 0;
-      for (const c of campaigns) trunkInFlight += await this.opts.redis.zcard(this.opts.store.keys.leases(c.id));
+      // the trunk's lines are shared by every campaign (and instance), a queue's agents by the campaigns it works:
+      // what all of them have in flight
+      const inFlight = { trunk: 0, byQueue: new Map<string, number>() };
+      for (const c of campaigns) {
+        const n = await this.opts.redis.zcard(this.opts.store.keys.leases(c.id));
+        inFlight.trunk += n;
+        inFlight.byQueue.set(c.queue, (inFlight.byQueue.get(c.queue) ?? 0) + n);
+      }
       for (const c of campaigns) {
         if (c.mode === 'preview') await this.expirePreviews(c);
-        if (c.status === 'running') trunkInFlight += await this.paceCampaign(c, trunkInFlight);
+        if (c.status !== 'running') continue;
+        const placed = await this.paceCampaign(c, inFlight.trunk, inFlight.byQueue.get(c.queue) ?? 0);
+        inFlight.trunk += placed;
+        inFlight.byQueue.set(c.queue, (inFlight.byQueue.get(c.queue) ?? 0) + placed);
       }
     } catch (err) {
       this.opts.logger?.warn({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'dialer tick skipped');
@@ -169,7 +177,7 @@ export class DialerEngine {
   }
 
   /** Returns how many attempts it queued. */
-  private async paceCampaign(c: Campaign, trunkInFlight: number): Promise<number> {
+  private async paceCampaign(c: Campaign, trunkInFlight: number, queueInFlight: number): Promise<number> {
     // one instance paces a campaign per tick
     const mine = await this.opts.redis.set(this.k('tick', c.id), '1', 'PX', Math.max(200, (this.opts.tickMs ?? 1000) - 50), 'NX');
     if (mine !== 'OK') return 0;
@@ -178,8 +186,8 @@ export class DialerEngine {
     const count = (...states: string[]): number => states.reduce((n, s) => n + (a[s] ?? 0), 0);
     const available = count('available');
     const busy = count('reserved', 'ringing', 'on-call', 'on-call-outbound', 'wrap-up');
-    // every contact being dialled holds a lease (any instance): that is what is in flight
-    const inFlight = await this.opts.redis.zcard(this.opts.store.keys.leases(c.id));
+    // every contact being dialled holds a lease (any instance): the calls in flight for this queue's agents, whichever campaign placed them
+    const inFlight = queueInFlight;
     const f = await this.opts.stats.figures(c.id, now);
     const d = pace({
       mode: c.mode,

@@ -217,4 +217,15 @@ describe('dialer engine', () => {
     await e.tick();
     expect(await redis.zcard(store.keys.leases('spring'))).toBe(1);
   });
+
+  it('two progressive campaigns on the same queue, one free agent → one call between them, not one each', async () => {
+    const { store, e } = await setup(1);
+    const input = Value.Default(CampaignInput, { id: 'other', name: 'Other', queue: 'sales', callerId: '+14155550999', mode: 'progressive', window: { start: '00:00', end: '23:59' } }) as never;
+    await store.create(input);
+    await store.setStatus('other', 'running');
+    await store.addContacts('other', [{ id: '+14155550201', e164: '+14155550201', tz: 'UTC', fields: {} }], Date.now() - 1000);
+    await e.tick();
+    const leased = (await redis.zcard(store.keys.leases('spring'))) + (await redis.zcard(store.keys.leases('other')));
+    expect(leased).toBe(1);
+  });
 });
