@@ -330,6 +330,11 @@ class QueueSession {
         await leg.end('hangup-local');
         return;
       }
+      if (this.settled) {
+        // withdrawn while the answer was being recorded (leave() completed it for the ACD): the caller is no longer ours to connect
+        await leg.end('hangup-local');
+        return;
+      }
       if (this.call.isEnded()) {
         // the caller hung up while the answer was being recorded: that call is over for the agent too
         await leg.end('hangup-local');

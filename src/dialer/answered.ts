@@ -23,7 +23,7 @@ import type { Campaign } from './campaign.js';
 import type { StoredContact } from './campaign-store.js';
 import type { Disposition } from './compliance.js';
 import type { OutboundEvent } from './events.js';
-import type { AmdOptions, AmdResult } from './amd/detector.js';
+import type { AmdDecision, AmdOptions, AmdResult } from './amd/detector.js';
 import { LiveAudio, detectOnCall, waitForBeepEnd } from './amd/live.js';
 
 export interface AnsweredDeps {
@@ -79,7 +79,11 @@ export async function runAnswered(call: Call, campaign: Campaign, contact: Store
     void ended.then(() => abort.abort());
     const audio = new LiveAudio(ep, { file: join(deps.scratchDir, `amd-${call.id}.wav`), signal: abort.signal });
     try {
-      const decision = await detectOnCall(audio, deps.amd);
+      // a detector that cannot listen (the recording refused) must not cost a person their call: unknown
+      const decision = await detectOnCall(audio, deps.amd).catch((err: unknown): AmdDecision => {
+        call.log?.warn({ err, code: 'MEDIA_RECORD_FAILED' }, 'answering-machine detection could not listen: taken as a person');
+        return { result: 'unknown', reason: 'no-audio', atMs: 0 };
+      });
       amd = decision.result;
       call.variables.set('amd', amd);
       call.log?.info({ amd: amd, reason: decision.reason, atMs: decision.atMs }, 'answering-machine detection');

@@ -82,6 +82,8 @@ export interface StoredContact extends Contact {
   callbackAt?: number;
   /** The agent and the call of the last attempt that reached one. */
   lastAgentId?: string;
+  /** The attempt on which lastAgentId talked to the contact. */
+  lastAgentAttempt?: number;
   lastCallId?: string;
   agentDisposition?: AgentDisposition;
 }

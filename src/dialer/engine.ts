@@ -154,7 +154,9 @@ export class DialerEngine {
       // what all of them have in flight
       const inFlight = { trunk: 0, byQueue: new Map<string, number>() };
       for (const c of campaigns) {
-        const n = await this.opts.redis.zcard(this.opts.store.keys.leases(c.id));
+        // a contact an agent is reading holds a lease but no line
+        const held = c.mode === 'preview' ? await this.opts.redis.hlen(this.previewKey(c.id)) : 0;
+        const n = Math.max(0, (await this.opts.redis.zcard(this.opts.store.keys.leases(c.id))) - held);
         inFlight.trunk += n;
         inFlight.byQueue.set(c.queue, (inFlight.byQueue.get(c.queue) ?? 0) + n);
       }
@@ -266,8 +268,11 @@ export class DialerEngine {
     for (const contactId of candidates) {
       const contact = await this.claim(c, contactId, now);
       if (contact === undefined) continue;
-      await this.opts.redis.hset(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: now + this.previewHoldMs }));
-      return contact;
+      if ((await this.opts.redis.hsetnx(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: now + this.previewHoldMs }))) === 1) return contact;
+      // the same agent asked twice at once: the other request's contact is theirs, this one goes back
+      await this.release(c.id, contactId, now);
+      const other = await this.held(c.id, agentId);
+      return other === undefined ? undefined : this.opts.store.contact(c.id, other);
     }
     return undefined;
   }
@@ -281,18 +286,29 @@ export class DialerEngine {
     return raw === null ? undefined : (JSON.parse(raw) as { contactId: string }).contactId;
   }
 
-  private async requireHeld(campaignId: string, agentId: string, contactId: string): Promise<StoredContact> {
-    if ((await this.held(campaignId, agentId)) !== contactId) throw new DialerError('DIALER_INVALID_STATE', `agent ${agentId} is not previewing contact ${contactId}`);
+  /** Takes the agent's hold on the contact (HDEL: exactly one request, or the expiry, gets it). */
+  private async takeHeld(campaignId: string, agentId: string, contactId: string): Promise<StoredContact> {
+    const notYours = new DialerError('DIALER_INVALID_STATE', `agent ${agentId} is not previewing contact ${contactId}`);
+    if ((await this.held(campaignId, agentId)) !== contactId) throw notYours;
+    if ((await this.opts.redis.hdel(this.previewKey(campaignId), agentId)) !== 1) throw notYours;
     const contact = await this.opts.store.contact(campaignId, contactId);
-    if (contact === undefined) throw new DialerError('DIALER_CONTACT_NOT_FOUND', `no contact ${contactId} in campaign ${campaignId}`);
+    if (contact === undefined) {
+      await this.release(campaignId, contactId, undefined);
+      throw new DialerError('DIALER_CONTACT_NOT_FOUND', `no contact ${contactId} in campaign ${campaignId}`);
+    }
     return contact;
+  }
+
+  private async holdAgain(campaignId: string, agentId: string, contactId: string): Promise<void> {
+    const set = await this.opts.redis.hsetnx(this.previewKey(campaignId), agentId, JSON.stringify({ contactId, until: this.now() + this.previewHoldMs }));
+    // they took another contact meanwhile: this one goes back in line
+    if (set !== 1) await this.release(campaignId, contactId, this.now());
   }
 
   /** Not now: back in line after the campaign's gap, without counting an attempt. */
   async previewSkip(campaignId: string, agentId: string, contactId: string): Promise<void> {
     const c = await this.opts.store.require(campaignId);
-    await this.requireHeld(c.id, agentId, contactId);
-    await this.opts.redis.hdel(this.previewKey(c.id), agentId);
+    await this.takeHeld(c.id, agentId, contactId);
     await this.release(c.id, contactId, this.now() + c.minGapMinutes * 60_000);
   }
 
@@ -308,10 +324,19 @@ export class DialerEngine {
     dial: (e164: string, callerId: string, variables: Readonly<Record<string, string>>) => Promise<Call>,
   ): Promise<Call> {
     const c = await this.opts.store.require(campaignId);
-    const held = await this.requireHeld(c.id, agentId, contactId);
-    await this.opts.redis.hdel(this.previewKey(c.id), agentId);
+    const held = await this.takeHeld(c.id, agentId, contactId);
+    // the hold may have lasted minutes: the rules and the DNC lists again, now
+    const v = mayDial({ ...held, tz: held.tz }, this.now(), this.rules(c), await this.opts.dnc.blocked(held.e164, c.id));
+    if (!v.ok) {
+      await this.release(c.id, contactId, v.nextAllowedAt);
+      throw new DialerError('DIALER_INVALID_STATE', `contact ${contactId} may not be called now (${v.reason})`);
+    }
+    if (c.status !== 'running') {
+      await this.release(c.id, contactId, this.now());
+      throw new DialerError('DIALER_INVALID_STATE', `campaign ${c.id} is ${c.status}`);
+    }
     const attempt = held.attempts + 1;
-    const contact: StoredContact = { ...held, attempts: attempt, lastAttemptAt: this.now() };
+    const contact: StoredContact = { ...withoutCallback(held), attempts: attempt, lastAttemptAt: this.now() };
     await this.opts.store.saveContact(c.id, contact);
     await this.opts.stats.attempted(c.id, this.now());
     const ref = { campaignId: c.id, contactId, attempt, queue: c.queue };
@@ -323,11 +348,12 @@ export class DialerEngine {
     } catch (err) {
       // the dial's own error, also behind an API error that wraps it
       const dialErr = err instanceof DialError ? err : err instanceof Error && err.cause instanceof DialError ? err.cause : undefined;
-      if (dialErr === undefined || (dialErr instanceof ClickToDialError && dialErr.leg === 'agent')) {
+      // 'cancelled' on the agent's leg: they hung up while the contact's phone rang (it was called)
+      if (dialErr === undefined || (dialErr instanceof ClickToDialError && dialErr.leg === 'agent' && dialErr.reason !== 'cancelled')) {
         // nobody was called (the agent's own phone not reached, the ACD refused them): not counted, still theirs to try again
         await this.opts.store.saveContact(c.id, held);
         await this.opts.stats.attempted(c.id, this.now(), -1);
-        await this.opts.redis.hset(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: this.now() + this.previewHoldMs }));
+        await this.holdAgain(c.id, agentId, contactId);
         throw err;
       }
       const reason = dialErr.reason;
@@ -336,7 +362,7 @@ export class DialerEngine {
       throw err;
     }
     this.emit({ type: 'outbound.answered', ...ref, callId: call.id });
-    await this.opts.store.saveContact(c.id, { ...contact, lastAgentId: agentId, lastCallId: call.id });
+    await this.opts.store.saveContact(c.id, { ...contact, lastAgentId: agentId, lastAgentAttempt: attempt, lastCallId: call.id });
     const settleAtEnd = (): void => {
       const handleMs = Math.max(0, (call.endedAt ?? this.now()) - (call.connectedAt ?? call.startedAt)) + this.opts.wrapUpMs(c.queue);
       void this.settle(c, contact, { disposition: 'answered', live: true, connected: true, handleMs, agentId }, call.id).catch((err: unknown) =>
@@ -387,7 +413,8 @@ export class DialerEngine {
       contact = await this.opts.store.contact(campaignId, contactId);
       if (c === undefined || contact === undefined) return 'gone';
       const campaign = c;
-      const dialled: StoredContact = { ...contact, attempts: attempt, lastAttemptAt: this.now() };
+      // a callback, once dialled, is spent: the gap applies again to the next attempt
+      const dialled: StoredContact = { ...withoutCallback(contact), attempts: attempt, lastAttemptAt: this.now() };
       await this.opts.store.saveContact(campaignId, dialled);
       contact = dialled;
       await this.opts.stats.attempted(campaignId, this.now());
@@ -405,7 +432,7 @@ export class DialerEngine {
               ...this.answeredDeps(),
               connected: async (agentId, id) => {
                 const now = await this.opts.store.contact(campaignId, contactId);
-                if (now !== undefined) await this.opts.store.saveContact(campaignId, { ...now, lastAgentId: agentId, lastCallId: id });
+                if (now !== undefined) await this.opts.store.saveContact(campaignId, { ...now, lastAgentId: agentId, lastAgentAttempt: attempt, lastCallId: id });
               },
             };
             finished = runAnswered(call, campaign, dialled, ref, deps).then((o) => {
@@ -483,4 +510,10 @@ export function nextAttemptAt(c: Campaign, contact: StoredContact, d: Dispositio
   if (FINAL.has(d) || contact.attempts >= c.maxAttempts) return undefined;
   const retryMin = d === 'busy' ? c.retry.busy : d === 'no-answer' ? c.retry.noAnswer : d === 'machine' ? c.retry.machine : c.retry.failed;
   return now + retryMin * 60_000;
+}
+
+/** The contact without its booked callback (spent once it is dialled). */
+function withoutCallback(c: StoredContact): StoredContact {
+  const { callbackAt: _spent, ...rest } = c;
+  return rest;
 }

@@ -228,4 +228,33 @@ describe('dialer engine', () => {
     const leased = (await redis.zcard(store.keys.leases('spring'))) + (await redis.zcard(store.keys.leases('other')));
     expect(leased).toBe(1);
   });
+
+  it('a booked callback is spent once dialled → the next attempt keeps the 4 h gap again', async () => {
+    const { store, e } = await setup(1);
+    const c = (await store.contact('spring', '+14155550102'))!;
+    await store.saveContact('spring', { ...c, attempts: 1, lastDisposition: 'callback', callbackAt: Date.now() - 1000 });
+    expect(await e.attempt({ id: 'x', data: { campaignId: 'spring', contactId: '+14155550102', attempt: 2 } })).toBe('busy');
+    const after = (await store.contact('spring', '+14155550102'))!;
+    expect(after).toMatchObject({ attempts: 2, lastDisposition: 'busy' });
+    expect(after.callbackAt).toBeUndefined();
+  });
+
+  it('preview races: two skips of one hold → one wins, the other is refused; a contact put on the DNC list while previewed is not dialled; the agent hanging up while the contact rings counts the attempt (no-answer)', async () => {
+    const { store, dnc, e } = await setup(1, 'preview');
+    const a = (await e.previewNext('spring', '1001'))!;
+    const skips = await Promise.allSettled([e.previewSkip('spring', '1001', a.id), e.previewSkip('spring', '1001', a.id)]);
+    expect(skips.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+
+    const b = (await e.previewNext('spring', '1001'))!;
+    await dnc.add(b.e164, { kind: 'global' }, 'asked meanwhile');
+    const dialled: string[] = [];
+    await expect(e.previewDial('spring', '1001', b.id, (n) => (dialled.push(n), Promise.reject(new Error('not reached'))))).rejects.toMatchObject({ code: 'DIALER_INVALID_STATE' });
+    expect(dialled).toEqual([]);
+    expect(await redis.zscore(store.keys.leases('spring'), b.id)).toBeNull();
+
+    const c = (await e.previewNext('spring', '1001'))!;
+    await expect(e.previewDial('spring', '1001', c.id, () => Promise.reject(new ClickToDialError('cancelled', 'agent 1001 hung up before the contact answered', 'agent')))).rejects.toBeInstanceOf(ClickToDialError);
+    expect(await store.contact('spring', c.id)).toMatchObject({ attempts: 1, lastDisposition: 'no-answer' });
+    expect(await e.isPreviewing('spring', '1001', c.id)).toBe(false);
+  });
 });

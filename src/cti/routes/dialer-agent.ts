@@ -161,6 +161,10 @@ export function dialerAgentRoutes(ctx: CtiContext) {
         const p = requireScope(request, 'agent:self', 'supervisor', 'calls:control');
         const { d, campaign, contact } = await load(request.params.id, request.params.contactId);
         if (!mayHandle(p, contact.lastAgentId)) throw new ApiError('CTI_FORBIDDEN', `Contact ${contact.id} was not yours`);
+        // an agent disposes the attempt they talked on, not a later one someone else is making
+        if (!hasScope(p, 'calls:control') && !hasScope(p, 'supervisor') && contact.lastAgentAttempt !== undefined && contact.lastAgentAttempt !== contact.attempts) {
+          throw new ApiError('CTI_FORBIDDEN', `Contact ${contact.id} has been called again since you talked to them`);
+        }
         const b = request.body;
         const callbackAt = b.callbackAt === undefined ? undefined : Date.parse(b.callbackAt);
         const r = await setAgentDisposition(
@@ -228,10 +232,16 @@ export function dialerAgentRoutes(ctx: CtiContext) {
       async (request) => {
         const p = requireScope(request, 'agent:self');
         const agentId = agentOf(p);
-        await endPreviewBusy(agentId);
+        // the preview's busy state ends right before click-to-dial books the agent, so an inbound call has no time to take them
         const call = await dialer()
-          .engine.previewDial(request.params.id, agentId, request.params.contactId, (e164, callerId, variables) => control.clickToDial(p, e164, agentId, { callerId, variables }))
-          .catch(dialerError);
+          .engine.previewDial(request.params.id, agentId, request.params.contactId, async (e164, callerId, variables) => {
+            await endPreviewBusy(agentId);
+            return control.clickToDial(p, e164, agentId, { callerId, variables });
+          })
+          .catch(async (err: unknown) => {
+            await endPreviewBusy(agentId);
+            return dialerError(err);
+          });
         return { callId: call.id, contactId: request.params.contactId };
       },
     );

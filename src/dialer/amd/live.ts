@@ -44,6 +44,7 @@ export class LiveAudio {
    * listening pass, or the signal aborts. Resolves how it ended.
    */
   async listen(maxMs: number, onFrame: (frame: Int16Array) => boolean): Promise<'done' | 'timeout' | 'aborted'> {
+    if (this.endpoint.closed) return 'aborted';
     this.recording ??= this.endpoint.record({ file: this.opts.file, channels: 2 });
     const until = Date.now() + maxMs;
     const pollMs = this.opts.pollMs ?? 100;
