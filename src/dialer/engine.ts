@@ -150,22 +150,23 @@ export class DialerEngine {
     this.ticking = true;
     try {
       const campaigns = await this.opts.store.list();
-      // the trunk's lines are shared by every campaign (and instance), a queue's agents by the campaigns it works:
-      // what all of them have in flight
-      const inFlight = { trunk: 0, byQueue: new Map<string, number>() };
-      for (const c of campaigns) {
-        // a contact an agent is reading holds a lease but no line
-        const held = c.mode === 'preview' ? await this.opts.redis.hlen(this.previewKey(c.id)) : 0;
-        const n = Math.max(0, (await this.opts.redis.zcard(this.opts.store.keys.leases(c.id))) - held);
-        inFlight.trunk += n;
-        inFlight.byQueue.set(c.queue, (inFlight.byQueue.get(c.queue) ?? 0) + n);
-      }
-      for (const c of campaigns) {
-        if (c.mode === 'preview') await this.expirePreviews(c);
-        if (c.status !== 'running') continue;
-        const placed = await this.paceCampaign(c, inFlight.trunk, inFlight.byQueue.get(c.queue) ?? 0);
-        inFlight.trunk += placed;
-        inFlight.byQueue.set(c.queue, (inFlight.byQueue.get(c.queue) ?? 0) + placed);
+      for (const c of campaigns) if (c.mode === 'preview') await this.expirePreviews(c);
+      // the trunk's lines are shared by every campaign (and instance): what all of them have in flight
+      let trunk = 0;
+      for (const c of campaigns) trunk += await this.inFlight(c);
+      const byQueue = new Map<string, Campaign[]>();
+      for (const c of campaigns) if (c.status === 'running') byQueue.set(c.queue, [...(byQueue.get(c.queue) ?? []), c]);
+      for (const [queue, group] of byQueue) {
+        // one instance paces a queue's campaigns per tick: they share its free agents
+        const mine = await this.opts.redis.set(this.k('tick', queue), '1', 'PX', Math.max(200, (this.opts.tickMs ?? 1000) - 50), 'NX');
+        if (mine !== 'OK') continue;
+        let queueInFlight = 0;
+        for (const c of campaigns) if (c.queue === queue) queueInFlight += await this.inFlight(c);
+        for (const c of group) {
+          const placed = await this.paceCampaign(c, trunk, queueInFlight);
+          trunk += placed;
+          queueInFlight += placed;
+        }
       }
     } catch (err) {
       this.opts.logger?.warn({ err, code: 'DIALER_STORE_UNAVAILABLE' }, 'dialer tick skipped');
@@ -178,11 +179,14 @@ export class DialerEngine {
     return { windowStartMin: minutesOf(c.window.start), windowEndMin: minutesOf(c.window.end), minGapMs: c.minGapMinutes * 60_000, maxAttempts: c.maxAttempts };
   }
 
-  /** Returns how many attempts it queued. */
+  /** A campaign's calls being placed (any instance): its leases, less the contacts agents are only reading. */
+  private async inFlight(c: Campaign): Promise<number> {
+    const held = c.mode === 'preview' ? await this.opts.redis.hlen(this.previewKey(c.id)) : 0;
+    return Math.max(0, (await this.opts.redis.zcard(this.opts.store.keys.leases(c.id))) - held);
+  }
+
+  /** Returns how many attempts it queued (the caller holds the queue's tick lock). */
   private async paceCampaign(c: Campaign, trunkInFlight: number, queueInFlight: number): Promise<number> {
-    // one instance paces a campaign per tick
-    const mine = await this.opts.redis.set(this.k('tick', c.id), '1', 'PX', Math.max(200, (this.opts.tickMs ?? 1000) - 50), 'NX');
-    if (mine !== 'OK') return 0;
     const now = this.now();
     const a = this.opts.agents(c.queue);
     const count = (...states: string[]): number => states.reduce((n, s) => n + (a[s] ?? 0), 0);

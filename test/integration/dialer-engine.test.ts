@@ -213,7 +213,7 @@ describe('dialer engine', () => {
     await e.tick();
     expect(await redis.zcard(store.keys.ready('spring'))).toBe(3);
     await redis.zrem(store.keys.leases('other'), 'a');
-    await redis.del(keys.key('dialer', 'tick', 'spring')); // the next second's tick
+    await redis.del(keys.key('dialer', 'tick', 'sales')); // the next second's tick
     await e.tick();
     expect(await redis.zcard(store.keys.leases('spring'))).toBe(1);
   });
