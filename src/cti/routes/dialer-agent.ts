@@ -179,6 +179,10 @@ export function dialerAgentRoutes(ctx: CtiContext) {
       },
     );
 
+    const endPreviewBusy = async (agentId: string): Promise<void> => {
+      if (ctx.acd.agent(agentId)?.reason?.startsWith('preview@') === true) await ctx.acd.endBusyElsewhere(agentId, { wrapUp: false }).catch(() => undefined);
+    };
+
     app.post<{ Params: Static<typeof Params> }>(
       '/v1/campaigns/:id/preview',
       {
@@ -196,17 +200,20 @@ export function dialerAgentRoutes(ctx: CtiContext) {
         if (!ctx.acd.isQueueAgent(campaign.queue, agentId)) {
           throw new ApiError('CTI_FORBIDDEN', `Agent ${agentId} does not work queue ${campaign.queue}`);
         }
-        const contact = await d.engine.previewNext(campaign.id, agentId).catch(dialerError);
-        if (contact === undefined) return reply.code(204).send(null);
-        // no inbound call is offered to an agent reading a contact (a pause is kept)
+        // no inbound call is offered to an agent reading a contact (a pause is kept); set before the hold, so a skip always finds it
         if (ctx.acd.agent(agentId)?.state === 'available') await ctx.acd.busyElsewhere(agentId, 'preview').catch(() => undefined);
+        const contact = await d.engine.previewNext(campaign.id, agentId).catch(async (err: unknown) => {
+          await endPreviewBusy(agentId);
+          return dialerError(err);
+        });
+        if (contact === undefined) {
+          await endPreviewBusy(agentId);
+          return reply.code(204).send(null);
+        }
         return view(campaign.id, contact, campaign.outcomes);
       },
     );
 
-    const endPreviewBusy = async (agentId: string): Promise<void> => {
-      if (ctx.acd.agent(agentId)?.reason?.startsWith('preview@') === true) await ctx.acd.endBusyElsewhere(agentId, { wrapUp: false }).catch(() => undefined);
-    };
 
     app.post<{ Params: Static<typeof ContactParams> }>(
       '/v1/campaigns/:id/preview/:contactId/skip',
