@@ -88,6 +88,12 @@ export interface StoredContact extends Contact {
   agentDisposition?: AgentDisposition;
 }
 
+/** The contact without its booked callback (spent once it is dialled: the gap applies again). */
+export function withoutCallback(c: StoredContact): StoredContact {
+  const { callbackAt: _spent, ...rest } = c;
+  return rest;
+}
+
 /** The dialer's refusals; the CTI API maps each to a coded HTTP error. */
 export class DialerError extends Error {
   override readonly name = 'DialerError';

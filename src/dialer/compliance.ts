@@ -32,6 +32,12 @@ export const DEFAULT_RULES: CallingRules = { windowStartMin: 8 * 60, windowEndMi
 export const DISPOSITIONS = ['answered', 'busy', 'no-answer', 'machine', 'failed', 'dnc', 'callback', 'invalid-number', 'abandoned'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
+/** The disposition of a call that was not answered, from why the dial ended (DialError's reason). */
+export function dispositionOfDial(reason: string): Disposition {
+  if (reason === 'busy') return 'busy';
+  return reason === 'no-answer' || reason === 'cancelled' ? 'no-answer' : 'failed';
+}
+
 /** Dispositions after which the contact is never dialled again by this campaign. */
 export const FINAL: ReadonlySet<Disposition> = new Set(['answered', 'dnc', 'invalid-number']);
 

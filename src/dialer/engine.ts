@@ -27,15 +27,15 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Call } from '../calls/call.js';
 import { DialError } from '../calls/dial.js';
-import { ClickToDialError } from '../calls/manager.js';
 import type { QueueCalls } from '../calls/queue-call.js';
 import { bullConnection, within } from '../store/bull.js';
 import type { RedisKeys } from '../store/redis.js';
 import { minutesOf, type Campaign } from './campaign.js';
-import { DialerError, type CampaignStore, type StoredContact } from './campaign-store.js';
-import { FINAL, mayDial, type CallingRules, type Disposition } from './compliance.js';
+import { withoutCallback, type CampaignStore, type StoredContact } from './campaign-store.js';
+import { dispositionOfDial, FINAL, mayDial, type CallingRules, type Disposition } from './compliance.js';
 import type { DncList } from './dnc.js';
 import { pace } from './pacing.js';
+import { PreviewDesk } from './preview.js';
 import type { TrunkPacer } from './trunk-pacer.js';
 import { runAnswered, type AnsweredDeps, type AnsweredOutcome } from './answered.js';
 import type { AmdOptions } from './amd/detector.js';
@@ -99,9 +99,28 @@ export class DialerEngine {
   private ticking = false;
   private running: Promise<void> | undefined;
   private readonly now: () => number;
+  private readonly preview: PreviewDesk;
 
   constructor(private readonly opts: DialerEngineOptions) {
     this.now = opts.now ?? Date.now;
+    this.preview = new PreviewDesk({
+      store: opts.store,
+      stats: opts.stats,
+      dnc: opts.dnc,
+      redis: opts.redis,
+      ...(opts.pacer === undefined ? {} : { pacer: opts.pacer }),
+      key: (campaignId) => this.k('preview', campaignId),
+      holdMs: opts.previewHoldMs ?? 300_000,
+      now: () => this.now(),
+      rules: (c) => this.rules(c),
+      claim: (c, contactId, now) => this.claim(c, contactId, now),
+      release: (campaignId, contactId, at) => this.release(campaignId, contactId, at),
+      settle: (c, contact, o, callId) => this.settle(c, contact, o, callId),
+      emit: (e) => this.emit(e),
+      wrapUpMs: (queue) => opts.wrapUpMs(queue),
+      ...(opts.onPreviewExpired === undefined ? {} : { onExpired: opts.onPreviewExpired }),
+      ...(opts.logger === undefined ? {} : { logger: opts.logger }),
+    });
     this.queue = new Queue<AttemptJob>(ATTEMPTS_QUEUE, { connection: bullConnection(opts.redisUrl, false), prefix: opts.bullPrefix });
     this.worker = new Worker<AttemptJob, Disposition | 'duplicate' | 'gone'>(ATTEMPTS_QUEUE, (job) => this.attempt(job), {
       connection: bullConnection(opts.redisUrl, true),
@@ -150,7 +169,7 @@ export class DialerEngine {
     this.ticking = true;
     try {
       const campaigns = await this.opts.store.list();
-      for (const c of campaigns) if (c.mode === 'preview') await this.expirePreviews(c);
+      for (const c of campaigns) if (c.mode === 'preview') await this.preview.expire(c);
       // the trunk's lines are shared by every campaign (and instance): what all of them have in flight
       let trunk = 0;
       for (const c of campaigns) trunk += await this.inFlight(c);
@@ -181,7 +200,7 @@ export class DialerEngine {
 
   /** A campaign's calls being placed (any instance): its leases, less the contacts agents are only reading. */
   private async inFlight(c: Campaign): Promise<number> {
-    const held = c.mode === 'preview' ? await this.opts.redis.hlen(this.previewKey(c.id)) : 0;
+    const held = c.mode === 'preview' ? await this.preview.heldCount(c.id) : 0;
     return Math.max(0, (await this.opts.redis.zcard(this.opts.store.keys.leases(c.id))) - held);
   }
 
@@ -249,145 +268,23 @@ export class DialerEngine {
     return contact;
   }
 
-  // ── preview: the agent sees the contact first, then dials or skips it ──
+  // ── preview (preview.ts): the engine's claim, release and settle, for an agent ──
 
-  private previewKey(campaignId: string): string {
-    return this.k('preview', campaignId);
+  /** The contact an agent previews next (see PreviewDesk.next). */
+  previewNext(campaignId: string, agentId: string): Promise<StoredContact | undefined> {
+    return this.preview.next(campaignId, agentId);
   }
 
-  /**
-   * The contact an agent previews next (the one they hold already, if any),
-   * held for them for `previewHoldMs`; undefined when nobody is due.
-   */
-  async previewNext(campaignId: string, agentId: string): Promise<StoredContact | undefined> {
-    const c = await this.opts.store.require(campaignId);
-    if (c.mode !== 'preview' || c.status !== 'running') throw new DialerError('DIALER_INVALID_STATE', `campaign ${c.id} is ${c.status} and ${c.mode}: only a running preview campaign is previewed`);
-    const now = this.now();
-    const held = await this.held(c.id, agentId);
-    if (held !== undefined) {
-      const contact = await this.opts.store.contact(c.id, held);
-      if (contact !== undefined) return contact;
-    }
-    const candidates = await this.opts.redis.zrangebyscore(this.opts.store.keys.ready(c.id), '-inf', now, 'LIMIT', 0, 20);
-    for (const contactId of candidates) {
-      const contact = await this.claim(c, contactId, now);
-      if (contact === undefined) continue;
-      if ((await this.opts.redis.hsetnx(this.previewKey(c.id), agentId, JSON.stringify({ contactId, until: now + this.previewHoldMs }))) === 1) return contact;
-      // the same agent asked twice at once: the other request's contact is theirs, this one goes back
-      await this.release(c.id, contactId, now);
-      const other = await this.held(c.id, agentId);
-      return other === undefined ? undefined : this.opts.store.contact(c.id, other);
-    }
-    return undefined;
+  previewSkip(campaignId: string, agentId: string, contactId: string): Promise<void> {
+    return this.preview.skip(campaignId, agentId, contactId);
   }
 
-  private get previewHoldMs(): number {
-    return this.opts.previewHoldMs ?? 300_000;
+  previewDial(campaignId: string, agentId: string, contactId: string, dial: (e164: string, callerId: string, variables: Readonly<Record<string, string>>) => Promise<Call>): Promise<Call> {
+    return this.preview.dial(campaignId, agentId, contactId, dial);
   }
 
-  private async held(campaignId: string, agentId: string): Promise<string | undefined> {
-    const raw = await this.opts.redis.hget(this.previewKey(campaignId), agentId);
-    return raw === null ? undefined : (JSON.parse(raw) as { contactId: string }).contactId;
-  }
-
-  /** Takes the agent's hold on the contact (HDEL: exactly one request, or the expiry, gets it). */
-  private async takeHeld(campaignId: string, agentId: string, contactId: string): Promise<StoredContact> {
-    const notYours = new DialerError('DIALER_INVALID_STATE', `agent ${agentId} is not previewing contact ${contactId}`);
-    if ((await this.held(campaignId, agentId)) !== contactId) throw notYours;
-    if ((await this.opts.redis.hdel(this.previewKey(campaignId), agentId)) !== 1) throw notYours;
-    const contact = await this.opts.store.contact(campaignId, contactId);
-    if (contact === undefined) {
-      await this.release(campaignId, contactId, undefined);
-      throw new DialerError('DIALER_CONTACT_NOT_FOUND', `no contact ${contactId} in campaign ${campaignId}`);
-    }
-    return contact;
-  }
-
-  private async holdAgain(campaignId: string, agentId: string, contactId: string): Promise<void> {
-    const set = await this.opts.redis.hsetnx(this.previewKey(campaignId), agentId, JSON.stringify({ contactId, until: this.now() + this.previewHoldMs }));
-    // they took another contact meanwhile: this one goes back in line
-    if (set !== 1) await this.release(campaignId, contactId, this.now());
-  }
-
-  /** Not now: back in line after the campaign's gap, without counting an attempt. */
-  async previewSkip(campaignId: string, agentId: string, contactId: string): Promise<void> {
-    const c = await this.opts.store.require(campaignId);
-    await this.takeHeld(c.id, agentId, contactId);
-    await this.release(c.id, contactId, this.now() + c.minGapMinutes * 60_000);
-  }
-
-  /**
-   * The agent dials the contact they preview: `dial` rings them and the
-   * contact (click-to-dial) and resolves with the bridged call. The attempt is
-   * counted and settled as any other; a dial that fails throws after settling.
-   */
-  async previewDial(
-    campaignId: string,
-    agentId: string,
-    contactId: string,
-    dial: (e164: string, callerId: string, variables: Readonly<Record<string, string>>) => Promise<Call>,
-  ): Promise<Call> {
-    const c = await this.opts.store.require(campaignId);
-    const held = await this.takeHeld(c.id, agentId, contactId);
-    // the hold may have lasted minutes: the rules and the DNC lists again, now
-    const v = mayDial({ ...held, tz: held.tz }, this.now(), this.rules(c), await this.opts.dnc.blocked(held.e164, c.id));
-    if (!v.ok) {
-      await this.release(c.id, contactId, v.nextAllowedAt);
-      throw new DialerError('DIALER_INVALID_STATE', `contact ${contactId} may not be called now (${v.reason})`);
-    }
-    if (c.status !== 'running') {
-      await this.release(c.id, contactId, this.now());
-      throw new DialerError('DIALER_INVALID_STATE', `campaign ${c.id} is ${c.status}`);
-    }
-    const attempt = held.attempts + 1;
-    const contact: StoredContact = { ...withoutCallback(held), attempts: attempt, lastAttemptAt: this.now() };
-    await this.opts.store.saveContact(c.id, contact);
-    await this.opts.stats.attempted(c.id, this.now());
-    const ref = { campaignId: c.id, contactId, attempt, queue: c.queue };
-    this.emit({ type: 'outbound.dialing', ...ref });
-    let call: Call;
-    try {
-      await this.opts.pacer?.take();
-      call = await dial(contact.e164, c.callerId, { ...c.variables, ...contact.fields, campaign_id: c.id, contact_id: contactId });
-    } catch (err) {
-      // the dial's own error, also behind an API error that wraps it
-      const dialErr = err instanceof DialError ? err : err instanceof Error && err.cause instanceof DialError ? err.cause : undefined;
-      // 'cancelled' on the agent's leg: they hung up while the contact's phone rang (it was called)
-      if (dialErr === undefined || (dialErr instanceof ClickToDialError && dialErr.leg === 'agent' && dialErr.reason !== 'cancelled')) {
-        // nobody was called (the agent's own phone not reached, the ACD refused them): not counted, still theirs to try again
-        await this.opts.store.saveContact(c.id, held);
-        await this.opts.stats.attempted(c.id, this.now(), -1);
-        await this.holdAgain(c.id, agentId, contactId);
-        throw err;
-      }
-      const reason = dialErr.reason;
-      const disposition: Disposition = reason === 'busy' ? 'busy' : reason === 'no-answer' || reason === 'cancelled' ? 'no-answer' : 'failed';
-      await this.settle(c, contact, { disposition, live: false, connected: false }, undefined);
-      throw err;
-    }
-    this.emit({ type: 'outbound.answered', ...ref, callId: call.id });
-    await this.opts.store.saveContact(c.id, { ...contact, lastAgentId: agentId, lastAgentAttempt: attempt, lastCallId: call.id });
-    const settleAtEnd = (): void => {
-      const handleMs = Math.max(0, (call.endedAt ?? this.now()) - (call.connectedAt ?? call.startedAt)) + this.opts.wrapUpMs(c.queue);
-      void this.settle(c, contact, { disposition: 'answered', live: true, connected: true, handleMs, agentId }, call.id).catch((err: unknown) =>
-        this.opts.logger?.error({ err, code: 'DIALER_STORE_UNAVAILABLE', campaignId: c.id, contactId }, 'attempt outcome not stored'),
-      );
-    };
-    if (call.isEnded()) settleAtEnd();
-    else call.once('ended', settleAtEnd);
-    return call;
-  }
-
-  /** Previews held past their time (the agent went away) go back in line. */
-  private async expirePreviews(c: Campaign): Promise<void> {
-    const all = await this.opts.redis.hgetall(this.previewKey(c.id));
-    for (const [agentId, raw] of Object.entries(all)) {
-      const h = JSON.parse(raw) as { contactId: string; until: number };
-      if (h.until > this.now()) continue;
-      if ((await this.opts.redis.hdel(this.previewKey(c.id), agentId)) !== 1) continue;
-      await this.release(c.id, h.contactId, this.now());
-      this.opts.onPreviewExpired?.(agentId);
-    }
+  isPreviewing(campaignId: string, agentId: string | undefined, contactId: string): Promise<boolean> {
+    return this.preview.isHolding(campaignId, agentId, contactId);
   }
 
   /** Out of the lease; back in line at `at` (undefined: not again). */
@@ -448,8 +345,7 @@ export class DialerEngine {
         );
         await finished;
       } catch (err) {
-        const reason = err instanceof DialError ? err.reason : 'failed';
-        outcome = { ...outcome, disposition: reason === 'busy' ? 'busy' : reason === 'no-answer' || reason === 'cancelled' ? 'no-answer' : 'failed' };
+        outcome = { ...outcome, disposition: dispositionOfDial(err instanceof DialError ? err.reason : 'failed') };
         if (!(err instanceof DialError)) log?.warn({ err }, 'dialer attempt failed');
       }
       return outcome.disposition;
@@ -477,11 +373,6 @@ export class DialerEngine {
       wrapUpMs: (queue) => this.opts.wrapUpMs(queue),
       ...(this.opts.logger === undefined ? {} : { logger: this.opts.logger }),
     };
-  }
-
-  /** Is the agent previewing this contact now? */
-  async isPreviewing(campaignId: string, agentId: string | undefined, contactId: string): Promise<boolean> {
-    return agentId !== undefined && (await this.held(campaignId, agentId)) === contactId;
   }
 
   /** An outbound event from elsewhere (an agent's disposition) on the same sink. */
@@ -514,10 +405,4 @@ export function nextAttemptAt(c: Campaign, contact: StoredContact, d: Dispositio
   if (FINAL.has(d) || contact.attempts >= c.maxAttempts) return undefined;
   const retryMin = d === 'busy' ? c.retry.busy : d === 'no-answer' ? c.retry.noAnswer : d === 'machine' ? c.retry.machine : c.retry.failed;
   return now + retryMin * 60_000;
-}
-
-/** The contact without its booked callback (spent once it is dialled). */
-function withoutCallback(c: StoredContact): StoredContact {
-  const { callbackAt: _spent, ...rest } = c;
-  return rest;
 }
