@@ -16,9 +16,9 @@ import { CampaignStats } from '../../src/dialer/stats.js';
 import { RedisKeys } from '../../src/store/redis.js';
 import { writeSpeechPcap } from '../support/pcap.js';
 import { freePort } from '../support/ports.js';
-import { configureDialerServer } from '../support/dialer.js';
+import { adminApi, configureDialerServer, expectSippOk, sippAgainst } from '../support/dialer.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
+import { sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
 
 const PCAPS = '/usr/share/sip-tester';
 const skip = !sippAvailable() || !existsSync(`${PCAPS}/g711a.pcap`);
@@ -29,13 +29,9 @@ describe.skipIf(skip)('an outbound campaign with sipp as the called parties and 
   let trunkPort: number;
   let speech: string;
   const calls: Call[] = [];
-  const sipp = async (o: Omit<SippOptions, 'target'>): Promise<SippRun> => runSipp({ target: `127.0.0.1:${t.sipPort}`, ...o, extra: ['-mp', String(await freePort()), ...(o.extra ?? [])] });
-  const expectOk = (run: SippRun, who: string): void => {
-    if (run.code !== 0) console.error(who, run.errors || run.stderr || run.stdout);
-    expect(run.code, `${who} sipp exit code`).toBe(0);
-  };
-  const api = async (method: 'GET' | 'POST', url: string, payload?: string | object, headers: Record<string, string> = {}) =>
-    t.server.http.inject({ method, url, headers: { authorization: `Bearer ${await t.token('admin')}`, ...headers }, ...(payload === undefined ? {} : { payload }) });
+  const sipp = (o: Omit<SippOptions, 'target'>): Promise<SippRun> => sippAgainst(t)(o);
+  const expectOk = expectSippOk;
+  const api = (...a: Parameters<ReturnType<typeof adminApi>>) => adminApi(t)(...a);
 
   beforeAll(async () => {
     trunkPort = await freePort();

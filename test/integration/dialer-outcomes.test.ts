@@ -34,8 +34,8 @@ import { writeHumanPcap, writeMachinePcap, type PartyPcap } from '../support/mac
 import { writeSpeechPcap } from '../support/pcap.js';
 import { freePort } from '../support/ports.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { runSipp, sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
-import { audioToolsAvailable, configureDialerServer } from '../support/dialer.js';
+import { sippAvailable, type SippOptions, type SippRun } from '../support/sipp.js';
+import { adminApi, audioToolsAvailable, configureDialerServer, expectSippOk, sippAgainst } from '../support/dialer.js';
 
 const skip = !sippAvailable() || !audioToolsAvailable();
 
@@ -182,13 +182,9 @@ describe.skipIf(skip)('dialer outcomes with sipp as the called parties: no answe
   const calls: Call[] = [];
   const callWaiters: { number: string; resolve: (c: Call) => void }[] = [];
 
-  const sipp = async (o: Omit<SippOptions, 'target'>): Promise<SippRun> => runSipp({ target: `127.0.0.1:${t.sipPort}`, ...o, extra: ['-mp', String(await freePort()), ...(o.extra ?? [])] });
-  const expectOk = (run: SippRun, who: string): void => {
-    if (run.code !== 0) console.error(who, run.errors || run.stderr || run.stdout);
-    expect(run.code, `${who} sipp exit code`).toBe(0);
-  };
-  const api = async (method: 'GET' | 'POST', url: string, payload?: string | object, headers: Record<string, string> = {}) =>
-    t.server.http.inject({ method, url, headers: { authorization: `Bearer ${await t.token('admin')}`, ...headers }, ...(payload === undefined ? {} : { payload }) });
+  const sipp = (o: Omit<SippOptions, 'target'>): Promise<SippRun> => sippAgainst(t)(o);
+  const expectOk = expectSippOk;
+  const api = (...a: Parameters<ReturnType<typeof adminApi>>) => adminApi(t)(...a);
 
   /** The outbound call to `number`, once it is answered (the call exists from the answer on); fails after `ms`. */
   const answeredCall = (number: string, ms = 20_000): Promise<Call> =>

@@ -4,7 +4,11 @@
  * audio tools the synthesised parties need are installed.
  */
 import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
+import { freePort } from './ports.js';
+import type { TestServer } from './server.js';
+import { runSipp, type SippOptions, type SippRun } from './sipp.js';
 
 /** Is `cmd` installed (answers `--version`)? */
 export function hasCommand(cmd: string): boolean {
@@ -44,4 +48,21 @@ export function configureDialerServer(c: Config, trunkPort: number, o: { safeHar
   c.acd = { ...c.acd, defaultWrapUpSeconds: 1, hotlineMenu: {}, hotlineDefaultQueue: 'sales' };
   c.trunk = { uri: `sip:127.0.0.1:${trunkPort}`, match: '^\\+?[0-9]{5,15}$' };
   c.dialer = { ...c.dialer, safeHarborSeconds: o.safeHarborSeconds, ringTimeoutSeconds: 15 };
+}
+
+/** sipp against the test server's SIP port, each run with a free media port of its own. */
+export function sippAgainst(t: TestServer): (o: Omit<SippOptions, 'target'>) => Promise<SippRun> {
+  return async (o) => runSipp({ target: `127.0.0.1:${t.sipPort}`, ...o, extra: ['-mp', String(await freePort()), ...(o.extra ?? [])] });
+}
+
+/** A sipp run that must have exited 0 (its errors printed when not). */
+export function expectSippOk(run: SippRun, who: string): void {
+  if (run.code !== 0) console.error(who, run.errors || run.stderr || run.stdout);
+  expect(run.code, `${who} sipp exit code`).toBe(0);
+}
+
+/** The CTI API with the admin key, through inject(). */
+export function adminApi(t: TestServer) {
+  return async (method: 'GET' | 'POST', url: string, payload?: string | object, headers: Record<string, string> = {}) =>
+    t.server.http.inject({ method, url, headers: { authorization: `Bearer ${await t.token('admin')}`, ...headers }, ...(payload === undefined ? {} : { payload }) });
 }
